@@ -1,0 +1,95 @@
+//! Site configuration from an optional `config.toml`; every field has a default
+//! so that any folder of notes builds with no configuration at all.
+
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Site title in Chinese and English.
+    pub title: String,
+    pub title_en: String,
+    pub description: String,
+    pub description_en: String,
+    /// Absolute URL where the site is published, e.g. `https://user.github.io/repo/`.
+    /// Used for the sitemap, canonical links and the 404 page; all other links are relative.
+    pub base_url: String,
+    /// Theme folder name below `themes/` in the site folder (overrides the built-in theme file by file).
+    pub theme: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: "深度学习面试题解".to_string(),
+            title_en: "Deep Learning Interview Q&A".to_string(),
+            description: "深度学习面试常见问题与详细解答，含公式推导与可交互的代码演示。".to_string(),
+            description_en: "Deep-learning interview questions with detailed answers, derivations and interactive code.".to_string(),
+            base_url: "/".to_string(),
+            theme: "default".to_string(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `path` if it exists; a missing file gives the defaults.
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        if !path.exists() {
+            return Ok(Config::default());
+        }
+        let text = std::fs::read_to_string(path)?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))
+    }
+
+    pub fn title(&self, lang: crate::lang::Lang) -> &str {
+        match lang {
+            crate::lang::Lang::Zh => &self.title,
+            crate::lang::Lang::En => &self.title_en,
+        }
+    }
+
+    pub fn description(&self, lang: crate::lang::Lang) -> &str {
+        match lang {
+            crate::lang::Lang::Zh => &self.description,
+            crate::lang::Lang::En => &self.description_en,
+        }
+    }
+
+    /// The base URL with exactly one trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("{}/", self.base_url.trim_end_matches('/'))
+    }
+
+    /// The path part of the base URL (`/repo/` for `https://user.github.io/repo/`).
+    pub fn base_path(&self) -> String {
+        let url = self.base_url();
+        let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, rest)| rest);
+        let path = if url.contains("://") {
+            after_scheme.find('/').map_or("/", |i| &after_scheme[i..])
+        } else {
+            after_scheme
+        };
+        if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("/{path}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_path_of_a_sub_path_site() {
+        let c = Config {
+            base_url: "https://user.github.io/repo".into(),
+            ..Config::default()
+        };
+        assert_eq!(c.base_url(), "https://user.github.io/repo/");
+        assert_eq!(c.base_path(), "/repo/");
+        assert_eq!(Config::default().base_path(), "/");
+    }
+}

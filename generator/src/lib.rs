@@ -1,0 +1,18 @@
+//! The site generator: turns a folder of Chinese/English markdown Q&A into a
+//! bilingual static study site. See ARCHITECTURE.md for the map.
+//!
+//! Data flows one way: [`source`] loads files → [`content`] parses them into
+//! pages and questions → [`markdown`] renders each page body → [`site`] lays
+//! out the site and renders templates ([`theme`]) → [`output`] writes it.
+
+pub mod code_css;
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+pub mod front_matter;
+pub mod lang;
+pub mod markdown;
+pub mod output;
+pub mod site;
+pub mod source;
+pub mod theme;

@@ -1,0 +1,237 @@
+//! Link pass: links to other markdown files become URLs of the reader's
+//! language, images and other local files resolve against the file that links
+//! to them, and anything broken is reported where it is written.
+
+use super::outline::Spanned;
+use super::{escape_html, Pass};
+use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
+
+/// What the site knows about its files, so this pass needs no file system.
+pub trait Resolver: Sync {
+    /// The URL path (from the site root, no leading `/`) of the page built from
+    /// `target` (a content-relative `.md` path) in `lang`, or `None` if no such page.
+    fn page_url(&self, target: &str, lang: crate::lang::Lang) -> Option<String>;
+    /// Whether the page has a question or heading with this id.
+    fn has_anchor(&self, target: &str, lang: crate::lang::Lang, id: &str) -> bool;
+    /// Whether a non-markdown file exists at this content-relative path.
+    fn has_asset(&self, path: &str) -> bool;
+}
+
+/// Joins a relative link with the folder of the file it appears in and
+/// normalises `.`/`..`/`\`. `None` when it climbs out of the content folder.
+pub fn resolve_relative(from_file: &str, dest: &str) -> Option<String> {
+    let dest = dest.replace('\\', "/");
+    let mut parts: Vec<&str> = if let Some(absolute) = dest.strip_prefix('/') {
+        return normalize(Vec::new(), absolute);
+    } else {
+        from_file.split('/').collect()
+    };
+    parts.pop();
+    normalize(parts, &dest)
+}
+
+fn normalize<'a>(mut parts: Vec<&'a str>, dest: &'a str) -> Option<String> {
+    for part in dest.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn is_external(dest: &str) -> bool {
+    dest.starts_with("//")
+        || dest.starts_with('#')
+        || dest.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        })
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut missing_image: Option<String> = None;
+    for (event, range) in events {
+        if let Some(alt) = missing_image.as_mut() {
+            match event {
+                Event::End(TagEnd::Image) => {
+                    let html = format!("<span class=\"missing-image\">{}</span>", escape_html(alt));
+                    out.push((Event::InlineHtml(CowStr::from(html)), range));
+                    missing_image = None;
+                }
+                Event::Text(t) | Event::Code(t) => alt.push_str(&t),
+                _ => {}
+            }
+            continue;
+        }
+        match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                let dest = rewrite_link(&dest_url, range.start, cx);
+                out.push((
+                    Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: dest,
+                        title,
+                        id,
+                    }),
+                    range,
+                ));
+            }
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => match rewrite_image(&dest_url, range.start, cx) {
+                Some(dest) => out.push((
+                    Event::Start(Tag::Image {
+                        link_type,
+                        dest_url: dest,
+                        title,
+                        id,
+                    }),
+                    range,
+                )),
+                None => missing_image = Some(String::new()),
+            },
+            other => out.push((other, range)),
+        }
+    }
+    out
+}
+
+fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> CowStr<'a> {
+    if is_external(dest) || dest.is_empty() {
+        return dest.clone();
+    }
+    let (path, fragment) = match dest.split_once('#') {
+        Some((p, f)) => (p, Some(f)),
+        None => (dest.as_ref(), None),
+    };
+    let Some(target) = resolve_relative(cx.rel_path, &percent_decode(path)) else {
+        cx.warning(
+            offset,
+            "link",
+            format!("link `{dest}` points outside the content folder"),
+        );
+        return dest.clone();
+    };
+    if target.ends_with(".md") {
+        let Some(url) = cx.resolver.page_url(&target, cx.lang) else {
+            cx.error(offset, "link", format!("broken link: no page `{target}`"));
+            return dest.clone();
+        };
+        if let Some(id) = fragment.filter(|f| !f.is_empty()) {
+            if !cx
+                .resolver
+                .has_anchor(&target, cx.lang, &percent_decode(id))
+            {
+                cx.error(
+                    offset,
+                    "link",
+                    format!("broken link: `{target}` has no question or heading `#{id}`"),
+                );
+            }
+            return CowStr::from(format!("{}{url}#{id}", cx.root));
+        }
+        return CowStr::from(format!("{}{url}", cx.root));
+    }
+    if path.ends_with('/') || cx.resolver.has_asset(&target) {
+        let suffix = fragment.map_or(String::new(), |f| format!("#{f}"));
+        return CowStr::from(format!("{}{target}{suffix}", cx.root));
+    }
+    cx.error(offset, "link", format!("broken link: no file `{target}`"));
+    dest.clone()
+}
+
+fn rewrite_image<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> Option<CowStr<'a>> {
+    if is_external(dest) {
+        return Some(dest.clone());
+    }
+    let target =
+        resolve_relative(cx.rel_path, &percent_decode(dest)).filter(|t| cx.resolver.has_asset(t));
+    match target {
+        Some(target) => Some(CowStr::from(format!("{}{target}", cx.root))),
+        None => {
+            cx.warning(
+                offset,
+                "image",
+                format!("missing image `{dest}`; its alt text is shown instead"),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_resolve_against_the_file() {
+        assert_eq!(
+            resolve_relative("a/b.md", "../c/d.md").as_deref(),
+            Some("c/d.md")
+        );
+        assert_eq!(
+            resolve_relative("a/b.md", "img\\x.png").as_deref(),
+            Some("a/img/x.png")
+        );
+        assert_eq!(
+            resolve_relative("a/b.md", "./x.md").as_deref(),
+            Some("a/x.md")
+        );
+        assert_eq!(resolve_relative("b.md", "../x.md"), None);
+        assert_eq!(
+            resolve_relative("a/b.md", "/img/y.png").as_deref(),
+            Some("img/y.png")
+        );
+    }
+
+    #[test]
+    fn external_links_are_left_alone() {
+        assert!(is_external("https://example.com"));
+        assert!(is_external("mailto:a@b"));
+        assert!(is_external("#local"));
+        assert!(!is_external("../x.md"));
+        assert!(!is_external("C.md"));
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%20b.md"), "a b.md");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+}

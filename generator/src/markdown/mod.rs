@@ -1,0 +1,306 @@
+//! Markdown → HTML, as a chain of small passes over pulldown-cmark's event stream:
+//!
+//! 1. `raw_html`: balance the author's raw HTML so it cannot break the layout;
+//! 2. `anchors`: ids and permalinks for questions and headings (from `outline`);
+//! 3. `math`: KaTeX at build time;
+//! 4. `code`: syntect highlighting and the playground shortcode;
+//! 5. `links`: page links, images and local files resolved and checked.
+//!
+//! Every pass is a pure function of the events and a [`Pass`] context that
+//! collects diagnostics; nothing here touches the file system.
+
+pub mod anchors;
+pub mod code;
+pub mod links;
+pub mod math;
+pub mod outline;
+pub mod playground;
+pub mod raw_html;
+
+use crate::diagnostics::{Diagnostic, LineIndex};
+use crate::lang::Lang;
+use outline::{Outline, Spanned};
+use pulldown_cmark::{Event, Options, Parser};
+
+pub use links::Resolver;
+
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_MATH
+}
+
+pub fn parse(body: &str) -> Vec<Spanned<'_>> {
+    Parser::new_ext(body, options())
+        .into_offset_iter()
+        .collect()
+}
+
+/// Counts shown in the build summary.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub formulas: usize,
+    pub code_blocks: usize,
+    pub playgrounds: usize,
+}
+
+impl std::ops::AddAssign for Stats {
+    fn add_assign(&mut self, other: Stats) {
+        self.formulas += other.formulas;
+        self.code_blocks += other.code_blocks;
+        self.playgrounds += other.playgrounds;
+    }
+}
+
+/// What a pass may read about the page, and where it reports problems.
+pub struct Pass<'c> {
+    pub display_path: &'c str,
+    pub rel_path: &'c str,
+    pub lang: Lang,
+    /// Relative prefix from the page's URL to the site root (`../../`).
+    pub root: &'c str,
+    pub resolver: &'c dyn Resolver,
+    pub t_permalink: &'c str,
+    lines: LineIndex<'c>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub stats: Stats,
+}
+
+impl Pass<'_> {
+    pub fn error(&mut self, offset: usize, kind: &'static str, message: String) {
+        let d = Diagnostic::error(
+            self.display_path,
+            self.lines.position(offset),
+            kind,
+            message,
+        );
+        self.diagnostics.push(d);
+    }
+
+    pub fn warning(&mut self, offset: usize, kind: &'static str, message: String) {
+        let d = Diagnostic::warning(
+            self.display_path,
+            self.lines.position(offset),
+            kind,
+            message,
+        );
+        self.diagnostics.push(d);
+    }
+}
+
+/// Where a page sits, so links and diagnostics come out right.
+pub struct PageContext<'c> {
+    pub display_path: &'c str,
+    pub rel_path: &'c str,
+    pub lang: Lang,
+    pub root: &'c str,
+    /// Lines of front matter before the body.
+    pub body_line: usize,
+    pub resolver: &'c dyn Resolver,
+}
+
+/// The plain text of one question and its answer, for search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuestionText {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+}
+
+pub struct Rendered {
+    pub html: String,
+    pub outline: Outline,
+    pub texts: Vec<QuestionText>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub stats: Stats,
+}
+
+/// Renders a page body (front matter already removed).
+pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
+    let events = parse(body);
+    let outline = outline::find(&events);
+    let texts = question_texts(&events, &outline);
+    let t_permalink = if page.lang == Lang::Zh {
+        "本题链接"
+    } else {
+        "Link to this question"
+    };
+    let mut cx = Pass {
+        display_path: page.display_path,
+        rel_path: page.rel_path,
+        lang: page.lang,
+        root: page.root,
+        resolver: page.resolver,
+        t_permalink,
+        lines: LineIndex::new(body, page.body_line),
+        diagnostics: Vec::new(),
+        stats: Stats::default(),
+    };
+    let events = raw_html::pass(events, &mut cx);
+    let events = anchors::pass(events, &outline, &cx);
+    let events = math::pass(events, &mut cx);
+    let events = code::pass(events, &mut cx);
+    let events = links::pass(events, &mut cx);
+    let mut html = String::with_capacity(body.len() * 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter().map(|(e, _)| e));
+    Rendered {
+        html,
+        outline,
+        texts,
+        diagnostics: cx.diagnostics,
+        stats: cx.stats,
+    }
+}
+
+fn question_texts(events: &[Spanned<'_>], outline: &Outline) -> Vec<QuestionText> {
+    outline
+        .questions()
+        .map(|q| {
+            let mut text = String::new();
+            for (event, _) in &events[q.event..q.answer_end.min(events.len())] {
+                match event {
+                    Event::Text(t)
+                    | Event::Code(t)
+                    | Event::InlineMath(t)
+                    | Event::DisplayMath(t) => text.push_str(t),
+                    Event::SoftBreak | Event::HardBreak | Event::End(_) => text.push(' '),
+                    _ => {}
+                }
+            }
+            QuestionText {
+                id: q.id.clone(),
+                title: q.title.clone(),
+                text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+            }
+        })
+        .collect()
+}
+
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A resolver for a site with one other page, `b.md` (zh and en), holding `#q1`, and an image `img/a.png`.
+    pub struct FakeSite;
+
+    impl Resolver for FakeSite {
+        fn page_url(&self, target: &str, lang: Lang) -> Option<String> {
+            (target == "b.md" || target == "b.en.md").then(|| format!("{}b/", lang.url_prefix()))
+        }
+        fn has_anchor(&self, _: &str, _: Lang, id: &str) -> bool {
+            id == "q1"
+        }
+        fn has_asset(&self, path: &str) -> bool {
+            path == "img/a.png"
+        }
+    }
+
+    pub fn render_page(md: &str) -> Rendered {
+        let page = PageContext {
+            display_path: "content/a.md",
+            rel_path: "a.md",
+            lang: Lang::Zh,
+            root: "../",
+            body_line: 0,
+            resolver: &FakeSite,
+        };
+        render(md, &page)
+    }
+
+    pub fn render_simple(md: &str) -> String {
+        render_page(md).html
+    }
+
+    #[test]
+    fn math_inside_nested_lists_renders() {
+        let r = render_page("- 问题？\n    - 答案 $x^2$\n\n    $$\\sum_i x_i$$\n");
+        assert!(r.html.contains("katex"), "{}", r.html);
+        assert_eq!(r.stats.formulas, 2);
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    }
+
+    #[test]
+    fn broken_math_is_reported_with_its_line_and_shown_escaped() {
+        let r = render_page("# T\n\n## Q?\n\ntext\n$\\notacommand{1}$ and <b>\n");
+        assert_eq!(r.diagnostics.len(), 1, "{:?}", r.diagnostics);
+        let d = &r.diagnostics[0];
+        assert_eq!((d.line, d.kind), (6, "math"));
+        assert!(r.html.contains("class=\"math-error\""));
+        assert!(r.html.contains("$\\notacommand{1}$"));
+    }
+
+    #[test]
+    fn questions_get_anchors_and_permalinks() {
+        let r = render_page("# 标题\n\n## 什么是 BN？ {#what-is-bn}\n\n答案\n");
+        assert!(
+            r.html.contains("<h2 id=\"what-is-bn\" class=\"question\">"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("href=\"#what-is-bn\""));
+        assert!(
+            !r.html.contains("<h1"),
+            "the title is rendered by the template"
+        );
+        assert_eq!(r.texts[0].title, "什么是 BN？");
+        assert!(r.texts[0].text.contains("答案"));
+    }
+
+    #[test]
+    fn list_item_questions_get_ids_on_the_item() {
+        let html = render_simple("- **为什么？**\n\n  因为。\n");
+        assert!(
+            html.contains("<li class=\"question\" id=\"为什么\">"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn links_resolve_and_broken_ones_are_reported() {
+        let r = render_page(
+            "[ok](b.md#q1) [bad](c.md) [anchor](b.md#nope) ![pic](img\\a.png) ![gone](img/x.png)\n",
+        );
+        assert!(r.html.contains("href=\"../b/#q1\""), "{}", r.html);
+        assert!(r.html.contains("src=\"../img/a.png\""));
+        assert!(r.html.contains("<span class=\"missing-image\">gone</span>"));
+        let kinds: Vec<_> = r.diagnostics.iter().map(|d| (d.kind, d.severity)).collect();
+        use crate::diagnostics::Severity::*;
+        assert_eq!(
+            kinds,
+            vec![("link", Error), ("link", Error), ("image", Warning)]
+        );
+    }
+
+    #[test]
+    fn code_blocks_highlight_and_playgrounds_render() {
+        let r = render_page("```python check\nx = 1\n```\n\n```playground conv2d stride=2\n```\n");
+        assert!(r.html.contains("hl-code"));
+        assert!(
+            r.html
+                .contains("<dlq-playground algo=\"conv2d\" lang=\"zh\" stride=\"2\">"),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.stats.playgrounds, 1);
+        let bad = render_page("```playground nope\n```\n");
+        assert_eq!(bad.diagnostics[0].kind, "playground");
+    }
+}

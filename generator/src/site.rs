@@ -1,0 +1,544 @@
+//! The whole site: every page in both languages, the sections they form, and
+//! the rendering of each output page from them.
+//!
+//! `Site::from_sources` is pure (parsed pages in, a site out) and
+//! `Site::render_page` renders one output page, so `serve` can re-render just
+//! what a changed file affects; `Site::render` renders everything in parallel.
+
+use crate::config::Config;
+use crate::content::{parse_page, Page, PageKind};
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::lang::Lang;
+use crate::markdown::{self, PageContext, QuestionText, Resolver, Stats};
+use crate::source::{self, SourceFile};
+use crate::theme::Theme;
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+pub struct Site {
+    pub config: Config,
+    pub content_dir: PathBuf,
+    pub pages: Vec<Page>,
+    index: HashMap<(String, Lang), usize>,
+    /// Content-relative paths of the non-markdown files (images …), copied as they are.
+    pub assets: BTreeSet<String>,
+    /// Problems found while loading and parsing.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// One output page: which page key, in which language.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Route {
+    pub key: String,
+    pub kind: PageKind,
+    pub lang: Lang,
+}
+
+impl Route {
+    /// URL path from the site root, without a leading slash: `en/foundations/softmax/`.
+    pub fn url(&self) -> String {
+        url_of(&self.key, self.lang)
+    }
+
+    pub fn output_file(&self) -> String {
+        format!("{}index.html", self.url())
+    }
+}
+
+fn url_of(key: &str, lang: Lang) -> String {
+    if key.is_empty() {
+        lang.url_prefix().to_string()
+    } else {
+        format!("{}{key}/", lang.url_prefix())
+    }
+}
+
+/// `../` once per folder level of a URL path, so that links work under any base path.
+fn root_prefix(url: &str) -> String {
+    "../".repeat(url.matches('/').count())
+}
+
+/// A rendered output page and what it found.
+pub struct RenderedPage {
+    pub route: Route,
+    pub html: Result<String, String>,
+    pub texts: Vec<QuestionText>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub stats: Stats,
+}
+
+/// Everything a build produces, in memory.
+pub struct Output {
+    /// Output path → bytes.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Output path → content file to copy.
+    pub copies: BTreeMap<String, PathBuf>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Summary {
+    pub pages: usize,
+    pub questions: usize,
+    pub stats: Stats,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl Site {
+    /// Loads and parses a content folder.
+    pub fn load(content_dir: &Path, config: Config, drafts: bool) -> Site {
+        let (files, mut diagnostics) = source::load_dir(content_dir);
+        let assets = list_assets(content_dir);
+        let mut site = Site::from_sources(&files, assets, config, drafts);
+        site.content_dir = content_dir.to_path_buf();
+        diagnostics.append(&mut site.diagnostics);
+        site.diagnostics = diagnostics;
+        site
+    }
+
+    pub fn from_sources(
+        files: &[SourceFile],
+        assets: BTreeSet<String>,
+        config: Config,
+        drafts: bool,
+    ) -> Site {
+        let parsed: Vec<_> = files.par_iter().map(parse_page).collect();
+        let mut pages = Vec::new();
+        let mut diagnostics = Vec::new();
+        for (page, mut found) in parsed {
+            diagnostics.append(&mut found);
+            pages.extend(page.filter(|p| drafts || !p.front.draft));
+        }
+        let index = pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ((p.key.clone(), p.lang), i))
+            .collect();
+        let mut site = Site {
+            config,
+            content_dir: PathBuf::new(),
+            pages,
+            index,
+            assets,
+            diagnostics,
+        };
+        site.diagnostics.extend(site.translation_mismatches());
+        site
+    }
+
+    pub fn page(&self, key: &str, lang: Lang) -> Option<&Page> {
+        self.index
+            .get(&(key.to_string(), lang))
+            .map(|&i| &self.pages[i])
+    }
+
+    /// The page in `lang`, or its other-language original when not translated yet.
+    fn page_or_fallback(&self, key: &str, lang: Lang) -> Option<&Page> {
+        self.page(key, lang)
+            .or_else(|| self.page(key, lang.other()))
+    }
+
+    /// Every page of the site, in both languages.
+    pub fn routes(&self) -> Vec<Route> {
+        let mut routes = BTreeSet::new();
+        for lang in Lang::ALL {
+            routes.insert(Route {
+                key: String::new(),
+                kind: PageKind::Home,
+                lang,
+            });
+            for key in self.section_keys() {
+                routes.insert(Route {
+                    key,
+                    kind: PageKind::Section,
+                    lang,
+                });
+            }
+            for page in self.pages.iter().filter(|p| p.kind == PageKind::Chapter) {
+                routes.insert(Route {
+                    key: page.key.clone(),
+                    kind: PageKind::Chapter,
+                    lang,
+                });
+            }
+        }
+        routes.into_iter().collect()
+    }
+
+    /// Folders that hold chapters or have an `_index.md`.
+    fn section_keys(&self) -> BTreeSet<String> {
+        let mut keys = BTreeSet::new();
+        for page in &self.pages {
+            match page.kind {
+                PageKind::Section => {
+                    keys.insert(page.key.clone());
+                }
+                PageKind::Chapter => {
+                    if let Some(section) = page.section_key().filter(|s| !s.is_empty()) {
+                        keys.insert(section.to_string());
+                    }
+                }
+                PageKind::Home => {}
+            }
+        }
+        keys
+    }
+
+    /// Chapters directly in a section (`""` for the root), in reading order.
+    fn chapters_in(&self, section: &str) -> Vec<&str> {
+        let mut keys: Vec<&Page> = self
+            .pages
+            .iter()
+            .filter(|p| p.kind == PageKind::Chapter && p.section_key() == Some(section))
+            .filter(|p| p.lang == Lang::Zh || self.page(&p.key, Lang::Zh).is_none())
+            .collect();
+        keys.sort_by(|a, b| (a.weight(), &a.title, &a.key).cmp(&(b.weight(), &b.title, &b.key)));
+        keys.into_iter().map(|p| p.key.as_str()).collect()
+    }
+
+    /// Top-level sections in reading order (by `_index.md` weight, then title).
+    fn ordered_sections(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.section_keys().into_iter().collect();
+        let weight = |k: &String| {
+            self.page_or_fallback(k, Lang::Zh)
+                .map_or(i64::MAX, |p| p.weight())
+        };
+        keys.sort_by_key(|k| (weight(k), k.clone()));
+        keys
+    }
+
+    fn title_of(&self, key: &str, lang: Lang) -> String {
+        match self.page_or_fallback(key, lang) {
+            Some(page) if !page.title.is_empty() => page.title.clone(),
+            _ if key.is_empty() => self.config.title(lang).to_string(),
+            _ => key.rsplit('/').next().unwrap_or(key).to_string(),
+        }
+    }
+
+    fn question_count(&self, key: &str, lang: Lang) -> usize {
+        self.page_or_fallback(key, lang)
+            .map_or(0, |p| p.questions.len())
+    }
+
+    /// Pairs whose question ids differ: the language switch could not jump between them.
+    fn translation_mismatches(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for zh in self.pages.iter().filter(|p| p.lang == Lang::Zh) {
+            let Some(en) = self.page(&zh.key, Lang::En) else {
+                continue;
+            };
+            let ids = |p: &Page| {
+                p.questions
+                    .iter()
+                    .map(|q| q.id.clone())
+                    .collect::<BTreeSet<_>>()
+            };
+            let (zh_ids, en_ids) = (ids(zh), ids(en));
+            for (page, missing, other) in [
+                (en, zh_ids.difference(&en_ids), zh),
+                (zh, en_ids.difference(&zh_ids), en),
+            ] {
+                let missing: Vec<_> = missing.cloned().collect();
+                if !missing.is_empty() {
+                    out.push(Diagnostic::warning(
+                        &page.display_path,
+                        (1, 1),
+                        "translation",
+                        format!(
+                            "question ids of {} missing here: {}",
+                            other.rel_path,
+                            missing.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        out
+    }
+
+    fn nav(&self, lang: Lang, current: &str) -> Value {
+        let section = |key: &str| {
+            let chapters: Vec<Value> = self
+                .chapters_in(key)
+                .into_iter()
+                .map(|c| {
+                    json!({ "title": self.title_of(c, lang), "url": url_of(c, lang), "current": c == current,
+                            "count": self.question_count(c, lang) })
+                })
+                .collect();
+            json!({ "title": self.title_of(key, lang), "url": url_of(key, lang), "key": key,
+                    "current": key == current, "chapters": chapters,
+                    "count": chapters.iter().map(|c| c["count"].as_u64().unwrap_or(0)).sum::<u64>(),
+                    "description": self.page_or_fallback(key, lang).and_then(|p| p.front.description.clone()) })
+        };
+        let mut sections: Vec<Value> = self.ordered_sections().iter().map(|k| section(k)).collect();
+        if !self.chapters_in("").is_empty() {
+            let mut root = section("");
+            root["title"] = json!(if lang == Lang::Zh { "笔记" } else { "Notes" });
+            sections.insert(0, root);
+        }
+        Value::Array(sections)
+    }
+
+    /// Renders one output page. Pure apart from reading the theme.
+    pub fn render_page(&self, route: &Route, theme: &Theme) -> RenderedPage {
+        let url = route.url();
+        let root = root_prefix(&url);
+        let own = self.page(&route.key, route.lang);
+        let shown = self.page_or_fallback(&route.key, route.lang);
+        let rendered = shown.map(|page| {
+            let cx = PageContext {
+                display_path: &page.display_path,
+                rel_path: &page.rel_path,
+                lang: route.lang,
+                root: &root,
+                body_line: page.body_line,
+                resolver: self,
+            };
+            markdown::render(&page.body, &cx)
+        });
+        let other = route.lang.other();
+        let chapters = self.chapters_in(route.key.rsplit_once('/').map_or("", |(s, _)| s));
+        let position = chapters.iter().position(|k| *k == route.key);
+        let neighbour = |i: Option<usize>| {
+            i.and_then(|i| chapters.get(i)).map(
+                |k| json!({ "title": self.title_of(k, route.lang), "url": url_of(k, route.lang) }),
+            )
+        };
+        let toc: Vec<Value> = rendered.as_ref().map_or_else(Vec::new, |r| {
+            r.outline
+                .entries
+                .iter()
+                .map(|e| json!({ "id": e.id, "title": e.title, "question": e.is_question }))
+                .collect()
+        });
+        let partner_ids: Vec<&str> = self
+            .page(&route.key, other)
+            .map_or_else(Vec::new, |p| p.anchors.iter().map(String::as_str).collect());
+        let section_key = shown.and_then(|p| p.section_key()).unwrap_or("");
+        let context = json!({
+            "lang": route.lang.code(),
+            "root": root,
+            "base_url": self.config.base_url(),
+            "site": { "title": self.config.title(route.lang), "description": self.config.description(route.lang) },
+            "t": route.lang.ui_strings(),
+            "nav": self.nav(route.lang, &route.key),
+            "page": {
+                "kind": format!("{:?}", route.kind).to_lowercase(),
+                "key": route.key,
+                "url": url,
+                "title": self.title_of(&route.key, route.lang),
+                "description": shown.and_then(|p| p.front.description.clone()),
+                "tags": shown.map_or(&[][..], |p| &p.front.tags[..]),
+                "content": rendered.as_ref().map(|r| r.html.as_str()),
+                "content_lang": shown.map_or(route.lang, |p| p.lang).code(),
+                "fallback": own.is_none() && shown.is_some(),
+                "toc": toc,
+                "question_count": toc.iter().filter(|e| e["question"] == true).count(),
+                "section": { "title": self.title_of(section_key, route.lang), "url": url_of(section_key, route.lang) },
+                "prev": neighbour(position.and_then(|p| p.checked_sub(1))),
+                "next": neighbour(position.map(|p| p + 1)),
+                "translation": {
+                    "lang": other.code(),
+                    "name": other.native_name(),
+                    "url": url_of(&route.key, other),
+                    "exists": own.is_some() && self.page(&route.key, other).is_some(),
+                    "ids": partner_ids,
+                },
+            },
+        });
+        let template = match route.kind {
+            PageKind::Home => "home.html",
+            PageKind::Section => "section.html",
+            PageKind::Chapter => "page.html",
+        };
+        let (texts, mut diagnostics, stats) = match rendered {
+            Some(r) if own.is_some() => (r.texts, r.diagnostics, r.stats),
+            _ => (Vec::new(), Vec::new(), Stats::default()),
+        };
+        let html = theme.render(template, &context);
+        if let Err(message) = &html {
+            diagnostics.push(Diagnostic::error(
+                template,
+                (1, 1),
+                "template",
+                message.clone(),
+            ));
+        }
+        RenderedPage {
+            route: route.clone(),
+            html,
+            texts,
+            diagnostics,
+            stats,
+        }
+    }
+
+    /// Renders the whole site in memory.
+    pub fn render(&self, theme: &Theme) -> Output {
+        let routes = self.routes();
+        let rendered: Vec<RenderedPage> = routes
+            .par_iter()
+            .map(|r| self.render_page(r, theme))
+            .collect();
+        let mut files = BTreeMap::new();
+        let mut diagnostics = self.diagnostics.clone();
+        let mut summary = Summary::default();
+        for page in rendered {
+            summary.stats += page.stats;
+            diagnostics.extend(page.diagnostics);
+            if let Ok(html) = page.html {
+                files.insert(page.route.output_file(), html.into_bytes());
+                summary.pages += 1;
+            }
+        }
+        for (path, bytes) in &theme.static_files {
+            files.insert(path.clone(), bytes.clone());
+        }
+        let not_found = json!({
+            "lang": "zh", "root": self.config.base_path(), "base_url": self.config.base_url(),
+            "site": { "title": self.config.title(Lang::Zh), "description": self.config.description(Lang::Zh) },
+            "t": Lang::Zh.ui_strings(), "t_en": Lang::En.ui_strings(), "nav": self.nav(Lang::Zh, ""),
+            "page": { "kind": "404", "url": "404.html", "title": "404",
+                      "translation": { "lang": "en", "name": "English", "url": "en/", "exists": false, "ids": [] } },
+        });
+        match theme.render("404.html", &not_found) {
+            Ok(html) => {
+                files.insert("404.html".into(), html.into_bytes());
+            }
+            Err(message) => {
+                diagnostics.push(Diagnostic::error("404.html", (1, 1), "template", message))
+            }
+        }
+        files.insert("sitemap.xml".into(), self.sitemap(&routes).into_bytes());
+        let copies = self
+            .assets
+            .iter()
+            .map(|a| (a.clone(), self.content_dir.join(a)))
+            .collect();
+        summary.questions = self
+            .pages
+            .iter()
+            .filter(|p| p.kind == PageKind::Chapter)
+            .map(|p| p.questions.len())
+            .sum();
+        diagnostics.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
+        diagnostics.dedup();
+        summary.errors = diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count();
+        summary.warnings = diagnostics.len() - summary.errors;
+        Output {
+            files,
+            copies,
+            diagnostics,
+            summary,
+        }
+    }
+
+    fn sitemap(&self, routes: &[Route]) -> String {
+        let base = self.config.base_url();
+        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        for route in routes
+            .iter()
+            .filter(|r| self.page(&r.key, r.lang).is_some() || r.kind != PageKind::Chapter)
+        {
+            xml.push_str(&format!(
+                "  <url><loc>{}{}</loc></url>\n",
+                markdown::escape_html(&base),
+                markdown::escape_html(&route.url())
+            ));
+        }
+        xml.push_str("</urlset>\n");
+        xml
+    }
+}
+
+impl Resolver for Site {
+    fn page_url(&self, target: &str, lang: Lang) -> Option<String> {
+        let (key, _, _) = crate::content::classify(target)?;
+        self.page_or_fallback(&key, lang)
+            .map(|_| url_of(&key, lang))
+    }
+
+    fn has_anchor(&self, target: &str, lang: Lang, id: &str) -> bool {
+        let Some((key, _, _)) = crate::content::classify(target) else {
+            return false;
+        };
+        self.page_or_fallback(&key, lang)
+            .is_some_and(|p| p.anchors.iter().any(|a| a == id))
+    }
+
+    fn has_asset(&self, path: &str) -> bool {
+        self.assets.contains(path)
+    }
+}
+
+fn list_assets(content_dir: &Path) -> BTreeSet<String> {
+    walkdir::WalkDir::new(content_dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_none_or(|x| x != "md"))
+        .filter_map(|e| {
+            e.path()
+                .strip_prefix(content_dir)
+                .ok()
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+        })
+        .filter(|p| !p.split('/').any(|part| part.starts_with('.')))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(files: &[(&str, &str)]) -> Site {
+        let sources: Vec<SourceFile> = files
+            .iter()
+            .map(|(p, t)| SourceFile {
+                rel_path: p.to_string(),
+                display_path: p.to_string(),
+                text: t.to_string(),
+            })
+            .collect();
+        Site::from_sources(&sources, BTreeSet::new(), Config::default(), false)
+    }
+
+    #[test]
+    fn routes_cover_both_languages_and_sections() {
+        let s = site(&[
+            ("a/x.md", "## Q? {#q}\n"),
+            ("a/x.en.md", "## Q? {#q}\n"),
+            ("y.md", "text"),
+        ]);
+        let urls: Vec<String> = s.routes().iter().map(Route::url).collect();
+        for url in ["", "en/", "a/", "en/a/", "a/x/", "en/a/x/", "y/", "en/y/"] {
+            assert!(urls.contains(&url.to_string()), "{url} in {urls:?}");
+        }
+        assert_eq!(root_prefix("en/a/x/"), "../../../");
+        assert_eq!(root_prefix(""), "");
+    }
+
+    #[test]
+    fn mismatched_translations_are_reported() {
+        let s = site(&[
+            ("x.md", "## A {#a}\n\n## B {#b}\n"),
+            ("x.en.md", "## A {#a}\n"),
+        ]);
+        assert_eq!(s.diagnostics.len(), 1);
+        assert!(s.diagnostics[0].message.contains('b'));
+        assert_eq!(s.diagnostics[0].path, "x.en.md");
+    }
+
+    #[test]
+    fn drafts_are_skipped_unless_asked() {
+        let s = site(&[("x.md", "+++\ndraft = true\n+++\n")]);
+        assert!(s.pages.is_empty());
+    }
+}

@@ -1,0 +1,139 @@
+//! The theme: Tera templates and static files. The default theme
+//! (`themes/default/` in the repository) is compiled into the binary so the
+//! generator works from anywhere; a site's own `themes/<name>/` folder, or its
+//! `templates/` and `static/` folders, override it file by file.
+
+use crate::code_css;
+use anyhow::Context as _;
+use include_dir::{include_dir, Dir};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../themes/default");
+
+pub struct Theme {
+    tera: tera::Tera,
+    /// Output path (below the site root) → bytes.
+    pub static_files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Theme {
+    /// The built-in theme overridden by the site folder's theme files.
+    pub fn load(site_root: &Path, name: &str) -> anyhow::Result<Theme> {
+        let mut templates: BTreeMap<String, String> = BTreeMap::new();
+        let mut static_files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+        collect_embedded(&DEFAULT_THEME, &mut templates, &mut static_files);
+        static_files.insert(
+            "static/highlight.css".into(),
+            code_css::stylesheet().into_bytes(),
+        );
+        let theme_dir = site_root.join("themes").join(name);
+        for (dir, into_templates) in [
+            (theme_dir.join("templates"), true),
+            (site_root.join("templates"), true),
+            (theme_dir.join("static"), false),
+            (site_root.join("static"), false),
+        ] {
+            if !dir.is_dir() {
+                continue;
+            }
+            for entry in walkdir::WalkDir::new(&dir)
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+            {
+                let rel = entry
+                    .path()
+                    .strip_prefix(&dir)?
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let bytes = std::fs::read(entry.path())
+                    .with_context(|| format!("reading {}", entry.path().display()))?;
+                if into_templates {
+                    let text = String::from_utf8(bytes)
+                        .with_context(|| format!("{} is not UTF-8", entry.path().display()))?;
+                    templates.insert(rel, text);
+                } else {
+                    static_files.insert(format!("static/{rel}"), bytes);
+                }
+            }
+        }
+        let mut tera = tera::Tera::default();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        tera.add_raw_templates(templates.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .map_err(|e| anyhow::anyhow!("template error: {}", describe_tera_error(&e)))?;
+        Ok(Theme { tera, static_files })
+    }
+
+    pub fn render(&self, template: &str, context: &serde_json::Value) -> Result<String, String> {
+        let context =
+            tera::Context::from_value(context.clone()).map_err(|e| describe_tera_error(&e))?;
+        self.tera
+            .render(template, &context)
+            .map_err(|e| describe_tera_error(&e))
+    }
+}
+
+fn collect_embedded(
+    dir: &'static Dir<'static>,
+    templates: &mut BTreeMap<String, String>,
+    statics: &mut BTreeMap<String, Vec<u8>>,
+) {
+    for file in dir.files() {
+        let path = file.path().to_string_lossy().replace('\\', "/");
+        if let Some(name) = path.strip_prefix("templates/") {
+            templates.insert(
+                name.to_string(),
+                String::from_utf8_lossy(file.contents()).into_owned(),
+            );
+        } else if path.starts_with("static/") {
+            statics.insert(path, file.contents().to_vec());
+        }
+    }
+    for sub in dir.dirs() {
+        collect_embedded(sub, templates, statics);
+    }
+}
+
+/// Tera hides the useful part of an error in its source chain.
+pub fn describe_tera_error(err: &tera::Error) -> String {
+    let mut message = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        message.push_str(": ");
+        message.push_str(&inner.to_string());
+        source = inner.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_theme_has_templates_and_katex_assets() {
+        let theme = Theme::load(Path::new("/nonexistent"), "default").unwrap();
+        assert!(theme
+            .static_files
+            .contains_key("static/katex/katex.min.css"));
+        assert!(theme.static_files.keys().any(|k| k.ends_with(".woff2")));
+        assert!(theme.static_files.contains_key("static/highlight.css"));
+        for t in ["page.html", "section.html", "home.html", "404.html"] {
+            assert!(theme.tera.get_template_names().any(|n| n == t), "{t}");
+        }
+    }
+
+    #[test]
+    fn site_folder_overrides_a_template() {
+        let dir = std::env::temp_dir().join(format!("theme-override-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("templates")).unwrap();
+        std::fs::write(dir.join("templates/404.html"), "custom {{ 1 + 1 }}").unwrap();
+        let theme = Theme::load(&dir, "default").unwrap();
+        assert_eq!(
+            theme.render("404.html", &serde_json::json!({})).unwrap(),
+            "custom 2"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
