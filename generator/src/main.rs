@@ -71,12 +71,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let started = Instant::now();
             let (site, theme) = load(&content, &config, base_url, drafts)?;
-            let out = site.render(&theme);
-            for d in &out.diagnostics {
+            let mut report = None;
+            generator::output::write_atomically(&output, |staging| {
+                let sink = |path: String, bytes: Vec<u8>| staging.write(&path, &bytes);
+                report = Some(site.render_each(&theme, &sink)?);
+                site.asset_copies()
+                    .iter()
+                    .try_for_each(|(rel, source)| staging.copy(rel, source))
+            })?;
+            let report = report.expect("filled by a successful build");
+            for d in &report.diagnostics {
                 eprintln!("{d}");
             }
-            generator::output::write_atomically(&output, &out.files, &out.copies)?;
-            let s = out.summary;
+            let s = report.summary;
             println!(
                 "built {} pages, {} questions, {} formulas, {} code blocks into {} in {:.2?} ({} errors, {} warnings)",
                 s.pages,
@@ -96,16 +103,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config,
         } => {
             let (site, theme) = load(&content, &config, None, true)?;
-            let out = site.render(&theme);
-            for d in &out.diagnostics {
+            let report = site.render_each(&theme, &|_, _| Ok(()))?;
+            for d in &report.diagnostics {
                 println!("{d}");
             }
-            let s = out.summary;
+            let s = report.summary;
             println!(
                 "checked {} pages, {} questions: {} errors, {} warnings",
                 s.pages, s.questions, s.errors, s.warnings
             );
-            let failed = out
+            let failed = report
                 .diagnostics
                 .iter()
                 .any(|d| d.severity == Severity::Error || deny_warnings);

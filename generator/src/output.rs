@@ -3,14 +3,12 @@
 //! build leaves the previous site intact.
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
+#[cfg(test)]
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub fn write_atomically(
-    out_dir: &Path,
-    files: &BTreeMap<String, Vec<u8>>,
-    copies: &BTreeMap<String, PathBuf>,
-) -> Result<()> {
+pub fn write_atomically(out_dir: &Path, fill: impl FnOnce(&Staging) -> Result<()>) -> Result<()> {
     let out_dir = absolute(out_dir)?;
     let parent = out_dir
         .parent()
@@ -21,13 +19,43 @@ pub fn write_atomically(
         .context("the output folder has no name")?
         .to_string_lossy()
         .into_owned();
-    let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result =
-        write_all(&staging, files, copies).and_then(|()| swap_in(&staging, &out_dir, &name));
+    let staging = Staging {
+        root: parent.join(format!(".{name}.tmp-{}", std::process::id())),
+    };
+    if staging.root.exists() {
+        std::fs::remove_dir_all(&staging.root)?;
+    }
+    std::fs::create_dir_all(&staging.root)?;
+    let result = fill(&staging).and_then(|()| swap_in(&staging.root, &out_dir, &name));
     if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
+        let _ = std::fs::remove_dir_all(&staging.root);
     }
     result
+}
+
+/// The folder a build writes into before it becomes the output.
+pub struct Staging {
+    root: PathBuf,
+}
+
+impl Staging {
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.root.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
+    }
+
+    pub fn copy(&self, rel: &str, source: &Path) -> Result<()> {
+        let path = self.root.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::copy(source, &path)
+            .map(drop)
+            .with_context(|| format!("copying {}", source.display()))
+    }
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {
@@ -36,32 +64,6 @@ fn absolute(path: &Path) -> Result<PathBuf> {
     } else {
         std::env::current_dir()?.join(path)
     })
-}
-
-fn write_all(
-    staging: &Path,
-    files: &BTreeMap<String, Vec<u8>>,
-    copies: &BTreeMap<String, PathBuf>,
-) -> Result<()> {
-    if staging.exists() {
-        std::fs::remove_dir_all(staging)?;
-    }
-    for (rel, bytes) in files {
-        let path = staging.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-    }
-    for (rel, source) in copies {
-        let path = staging.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        std::fs::copy(source, &path).with_context(|| format!("copying {}", source.display()))?;
-    }
-    std::fs::create_dir_all(staging)?;
-    Ok(())
 }
 
 /// Moves the old output aside, the new one in, then deletes the old one.
@@ -79,9 +81,24 @@ fn swap_in(staging: &Path, out_dir: &Path, name: &str) -> Result<()> {
         return Err(err).with_context(|| format!("moving the new site into {}", out_dir.display()));
     }
     if had_old {
-        std::fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
+        remove_dir_parallel(&old).with_context(|| format!("removing {}", old.display()))?;
     }
     Ok(())
+}
+
+/// `remove_dir_all`, one thread per top-level entry.
+fn remove_dir_parallel(dir: &Path) -> std::io::Result<()> {
+    let entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.par_iter().try_for_each(|path| {
+        if path.is_dir() {
+            std::fs::remove_dir_all(path)
+        } else {
+            std::fs::remove_file(path)
+        }
+    })?;
+    std::fs::remove_dir(dir)
 }
 
 #[cfg(test)]
@@ -94,8 +111,7 @@ mod tests {
         let out = dir.join("public");
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(out.join("stale.html"), "old").unwrap();
-        let files = BTreeMap::from([("a/index.html".to_string(), b"new".to_vec())]);
-        write_atomically(&out, &files, &BTreeMap::new()).unwrap();
+        write_atomically(&out, |staging| staging.write("a/index.html", b"new")).unwrap();
         assert_eq!(
             std::fs::read_to_string(out.join("a/index.html")).unwrap(),
             "new"
@@ -115,8 +131,11 @@ mod tests {
         let out = dir.join("public");
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(out.join("index.html"), "old").unwrap();
-        let copies = BTreeMap::from([("x.png".to_string(), dir.join("does-not-exist.png"))]);
-        assert!(write_atomically(&out, &BTreeMap::new(), &copies).is_err());
+        let result = write_atomically(&out, |staging| {
+            staging.write("index.html", b"new")?;
+            staging.copy("x.png", &dir.join("does-not-exist.png"))
+        });
+        assert!(result.is_err());
         assert_eq!(
             std::fs::read_to_string(out.join("index.html")).unwrap(),
             "old"

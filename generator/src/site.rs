@@ -26,6 +26,8 @@ pub struct Site {
     pub assets: BTreeSet<String>,
     /// Problems found while loading and parsing.
     pub diagnostics: Vec<Diagnostic>,
+    /// Sections and their chapters in reading order, per language (computed once).
+    listing: HashMap<Lang, Vec<Value>>,
 }
 
 /// One output page: which page key, in which language.
@@ -69,14 +71,24 @@ pub struct RenderedPage {
     pub stats: Stats,
 }
 
+/// Receives each output file (path below the site root, bytes).
+pub type Sink<'a> = dyn Fn(String, Vec<u8>) -> anyhow::Result<()> + Sync + 'a;
+
+/// What a build found, besides the files it produced.
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+    /// The questions of every page in its own language, for search.
+    pub texts: Vec<(Route, Vec<QuestionText>)>,
+}
+
 /// Everything a build produces, in memory.
 pub struct Output {
     /// Output path → bytes.
     pub files: BTreeMap<String, Vec<u8>>,
     /// Output path → content file to copy.
     pub copies: BTreeMap<String, PathBuf>,
-    pub diagnostics: Vec<Diagnostic>,
-    pub summary: Summary,
+    pub report: Report,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -125,8 +137,13 @@ impl Site {
             index,
             assets,
             diagnostics,
+            listing: HashMap::new(),
         };
         site.diagnostics.extend(site.translation_mismatches());
+        site.listing = Lang::ALL
+            .iter()
+            .map(|&lang| (lang, site.sections_listing(lang)))
+            .collect();
         site
     }
 
@@ -260,20 +277,18 @@ impl Site {
         out
     }
 
-    fn nav(&self, lang: Lang, current: &str) -> Value {
+    /// Every section with its chapters, for one language.
+    fn sections_listing(&self, lang: Lang) -> Vec<Value> {
         let section = |key: &str| {
             let chapters: Vec<Value> = self
                 .chapters_in(key)
                 .into_iter()
-                .map(|c| {
-                    json!({ "title": self.title_of(c, lang), "url": url_of(c, lang), "current": c == current,
-                            "count": self.question_count(c, lang) })
-                })
+                .map(|c| json!({ "key": c, "title": self.title_of(c, lang), "url": url_of(c, lang), "count": self.question_count(c, lang) }))
                 .collect();
             json!({ "title": self.title_of(key, lang), "url": url_of(key, lang), "key": key,
-                    "current": key == current, "chapters": chapters,
                     "count": chapters.iter().map(|c| c["count"].as_u64().unwrap_or(0)).sum::<u64>(),
-                    "description": self.page_or_fallback(key, lang).and_then(|p| p.front.description.clone()) })
+                    "description": self.page_or_fallback(key, lang).and_then(|p| p.front.description.clone()),
+                    "chapters": chapters })
         };
         let mut sections: Vec<Value> = self.ordered_sections().iter().map(|k| section(k)).collect();
         if !self.chapters_in("").is_empty() {
@@ -281,26 +296,62 @@ impl Site {
             root["title"] = json!(if lang == Lang::Zh { "笔记" } else { "Notes" });
             sections.insert(0, root);
         }
-        Value::Array(sections)
+        sections
     }
 
-    /// Renders one output page. Pure apart from reading the theme.
+    /// The sidebar: every section, with chapters listed only for the one being read
+    /// (listing all of them on every page would make a large site's pages heavy).
+    fn nav(&self, lang: Lang, open_section: Option<&str>) -> Value {
+        let sections = self.listing.get(&lang).map_or(&[][..], Vec::as_slice);
+        Value::Array(
+            sections
+                .iter()
+                .map(|s| {
+                    let open = open_section.is_none_or(|k| s["key"] == k);
+                    let mut s = s.clone();
+                    s["open"] = json!(open);
+                    if !open {
+                        s["chapters"] = json!([]);
+                    }
+                    s
+                })
+                .collect(),
+        )
+    }
+
+    /// Renders the markdown of one content page. The reader-dependent parts
+    /// are placeholders (see [`markdown::localize`]), so one rendering serves
+    /// the page and its stand-in in the other language.
+    pub fn render_markdown(&self, page: &Page) -> markdown::Rendered {
+        let cx = PageContext {
+            display_path: &page.display_path,
+            rel_path: &page.rel_path,
+            lang: page.lang,
+            body_line: page.body_line,
+            resolver: self,
+        };
+        markdown::render(&page.body, &cx)
+    }
+
+    /// Renders one output page from scratch (what `serve` calls for a changed file).
     pub fn render_page(&self, route: &Route, theme: &Theme) -> RenderedPage {
+        let rendered = self
+            .page_or_fallback(&route.key, route.lang)
+            .map(|p| self.render_markdown(p));
+        self.render_route(route, theme, rendered)
+    }
+
+    /// Fills the page template for `route` around an already rendered body.
+    fn render_route(
+        &self,
+        route: &Route,
+        theme: &Theme,
+        rendered: Option<markdown::Rendered>,
+    ) -> RenderedPage {
         let url = route.url();
         let root = root_prefix(&url);
         let own = self.page(&route.key, route.lang);
         let shown = self.page_or_fallback(&route.key, route.lang);
-        let rendered = shown.map(|page| {
-            let cx = PageContext {
-                display_path: &page.display_path,
-                rel_path: &page.rel_path,
-                lang: route.lang,
-                root: &root,
-                body_line: page.body_line,
-                resolver: self,
-            };
-            markdown::render(&page.body, &cx)
-        });
         let other = route.lang.other();
         let chapters = self.chapters_in(route.key.rsplit_once('/').map_or("", |(s, _)| s));
         let position = chapters.iter().position(|k| *k == route.key);
@@ -326,7 +377,11 @@ impl Site {
             "base_url": self.config.base_url(),
             "site": { "title": self.config.title(route.lang), "description": self.config.description(route.lang) },
             "t": route.lang.ui_strings(),
-            "nav": self.nav(route.lang, &route.key),
+            "nav": self.nav(route.lang, match route.kind {
+                PageKind::Home => None,
+                PageKind::Section => Some(&route.key),
+                PageKind::Chapter => Some(section_key),
+            }),
             "page": {
                 "kind": format!("{:?}", route.kind).to_lowercase(),
                 "key": route.key,
@@ -334,7 +389,7 @@ impl Site {
                 "title": self.title_of(&route.key, route.lang),
                 "description": shown.and_then(|p| p.front.description.clone()),
                 "tags": shown.map_or(&[][..], |p| &p.front.tags[..]),
-                "content": rendered.as_ref().map(|r| r.html.as_str()),
+                "content": rendered.as_ref().map(|r| markdown::localize(&r.html, &root, route.lang)),
                 "content_lang": shown.map_or(route.lang, |p| p.lang).code(),
                 "fallback": own.is_none() && shown.is_some(),
                 "toc": toc,
@@ -378,67 +433,130 @@ impl Site {
         }
     }
 
-    /// Renders the whole site in memory.
-    pub fn render(&self, theme: &Theme) -> Output {
+    /// Renders every output file and hands each to `sink` as soon as it is
+    /// ready: `build` writes it straight to disk, `check` drops it, `serve` and
+    /// tests keep it in memory. Both language versions of a page share one
+    /// markdown rendering.
+    pub fn render_each(&self, theme: &Theme, sink: &Sink<'_>) -> anyhow::Result<Report> {
         let routes = self.routes();
-        let rendered: Vec<RenderedPage> = routes
+        let mut by_key: BTreeMap<&str, Vec<&Route>> = BTreeMap::new();
+        for route in &routes {
+            by_key.entry(route.key.as_str()).or_default().push(route);
+        }
+        let groups: Vec<Vec<&Route>> = by_key.into_values().collect();
+        let rendered: Vec<anyhow::Result<Vec<RenderedPage>>> = groups
             .par_iter()
-            .map(|r| self.render_page(r, theme))
+            .map(|group| {
+                let mut bodies: HashMap<(Lang, PageKind), markdown::Rendered> = HashMap::new();
+                let mut pages = Vec::with_capacity(group.len());
+                for route in group {
+                    let shown = self.page_or_fallback(&route.key, route.lang);
+                    let body = shown.map(|p| {
+                        bodies
+                            .entry((p.lang, p.kind))
+                            .or_insert_with(|| self.render_markdown(p))
+                            .clone()
+                    });
+                    let mut page = self.render_route(route, theme, body);
+                    if let Ok(html) = std::mem::replace(&mut page.html, Ok(String::new())) {
+                        sink(route.output_file(), html.into_bytes())?;
+                    } else {
+                        page.html = Err(String::new());
+                    }
+                    pages.push(page);
+                }
+                Ok(pages)
+            })
             .collect();
-        let mut files = BTreeMap::new();
-        let mut diagnostics = self.diagnostics.clone();
-        let mut summary = Summary::default();
-        for page in rendered {
-            summary.stats += page.stats;
-            diagnostics.extend(page.diagnostics);
-            if let Ok(html) = page.html {
-                files.insert(page.route.output_file(), html.into_bytes());
-                summary.pages += 1;
+
+        let mut report = Report {
+            diagnostics: self.diagnostics.clone(),
+            summary: Summary::default(),
+            texts: Vec::new(),
+        };
+        for page in rendered
+            .into_iter()
+            .collect::<anyhow::Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+        {
+            report.summary.stats += page.stats;
+            report.summary.pages += usize::from(page.html.is_ok());
+            report.diagnostics.extend(page.diagnostics);
+            if !page.texts.is_empty() {
+                report.texts.push((page.route, page.texts));
             }
         }
         for (path, bytes) in &theme.static_files {
-            files.insert(path.clone(), bytes.clone());
+            sink(path.clone(), bytes.clone())?;
         }
-        let not_found = json!({
-            "lang": "zh", "root": self.config.base_path(), "base_url": self.config.base_url(),
-            "site": { "title": self.config.title(Lang::Zh), "description": self.config.description(Lang::Zh) },
-            "t": Lang::Zh.ui_strings(), "t_en": Lang::En.ui_strings(), "nav": self.nav(Lang::Zh, ""),
-            "page": { "kind": "404", "url": "404.html", "title": "404",
-                      "translation": { "lang": "en", "name": "English", "url": "en/", "exists": false, "ids": [] } },
-        });
-        match theme.render("404.html", &not_found) {
-            Ok(html) => {
-                files.insert("404.html".into(), html.into_bytes());
-            }
+        match self.render_not_found(theme) {
+            Ok(html) => sink("404.html".into(), html.into_bytes())?,
             Err(message) => {
-                diagnostics.push(Diagnostic::error("404.html", (1, 1), "template", message))
+                report
+                    .diagnostics
+                    .push(Diagnostic::error("404.html", (1, 1), "template", message))
             }
         }
-        files.insert("sitemap.xml".into(), self.sitemap(&routes).into_bytes());
-        let copies = self
-            .assets
-            .iter()
-            .map(|a| (a.clone(), self.content_dir.join(a)))
-            .collect();
-        summary.questions = self
+        sink("sitemap.xml".into(), self.sitemap(&routes).into_bytes())?;
+        report.summary.questions = self
             .pages
             .iter()
             .filter(|p| p.kind == PageKind::Chapter)
             .map(|p| p.questions.len())
             .sum();
-        diagnostics.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
-        diagnostics.dedup();
-        summary.errors = diagnostics
+        report
+            .diagnostics
+            .sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
+        report.diagnostics.dedup();
+        report.summary.errors = report
+            .diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .count();
-        summary.warnings = diagnostics.len() - summary.errors;
+        report.summary.warnings = report.diagnostics.len() - report.summary.errors;
+        Ok(report)
+    }
+
+    /// Renders the whole site in memory.
+    pub fn render(&self, theme: &Theme) -> Output {
+        let files = std::sync::Mutex::new(BTreeMap::new());
+        let sink = |path: String, bytes: Vec<u8>| {
+            files
+                .lock()
+                .map_err(|_| anyhow::anyhow!("render thread panicked"))?
+                .insert(path, bytes);
+            Ok(())
+        };
+        let report = self.render_each(theme, &sink).unwrap_or_else(|err| Report {
+            diagnostics: vec![Diagnostic::error("site", (1, 1), "render", err.to_string())],
+            summary: Summary::default(),
+            texts: Vec::new(),
+        });
         Output {
-            files,
-            copies,
-            diagnostics,
-            summary,
+            files: files.into_inner().unwrap_or_default(),
+            copies: self.asset_copies(),
+            report,
         }
+    }
+
+    /// Content files copied as they are (images …): output path → source path.
+    pub fn asset_copies(&self) -> BTreeMap<String, PathBuf> {
+        self.assets
+            .iter()
+            .map(|a| (a.clone(), self.content_dir.join(a)))
+            .collect()
+    }
+
+    fn render_not_found(&self, theme: &Theme) -> Result<String, String> {
+        let context = json!({
+            "lang": "zh", "root": self.config.base_path(), "base_url": self.config.base_url(),
+            "site": { "title": self.config.title(Lang::Zh), "description": self.config.description(Lang::Zh) },
+            "t": Lang::Zh.ui_strings(), "t_en": Lang::En.ui_strings(), "nav": self.nav(Lang::Zh, Some("")),
+            "page": { "kind": "404", "key": "", "url": "404.html", "title": "404",
+                      "translation": { "lang": "en", "name": "English", "url": "en/", "exists": false, "ids": [] } },
+        });
+        theme.render("404.html", &context)
     }
 
     fn sitemap(&self, routes: &[Route]) -> String {
@@ -460,10 +578,10 @@ impl Site {
 }
 
 impl Resolver for Site {
-    fn page_url(&self, target: &str, lang: Lang) -> Option<String> {
-        let (key, _, _) = crate::content::classify(target)?;
+    fn page_path(&self, target: &str) -> Option<String> {
+        let (key, lang, _) = crate::content::classify(target)?;
         self.page_or_fallback(&key, lang)
-            .map(|_| url_of(&key, lang))
+            .map(|_| url_of(&key, Lang::Zh))
     }
 
     fn has_anchor(&self, target: &str, lang: Lang, id: &str) -> bool {

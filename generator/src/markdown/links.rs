@@ -3,14 +3,14 @@
 //! to them, and anything broken is reported where it is written.
 
 use super::outline::Spanned;
-use super::{escape_html, Pass};
+use super::{escape_html, Pass, LANG_PREFIX, ROOT};
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
 /// What the site knows about its files, so this pass needs no file system.
 pub trait Resolver: Sync {
-    /// The URL path (from the site root, no leading `/`) of the page built from
-    /// `target` (a content-relative `.md` path) in `lang`, or `None` if no such page.
-    fn page_url(&self, target: &str, lang: crate::lang::Lang) -> Option<String>;
+    /// The URL path (from the site root, without the language prefix) of the page
+    /// built from `target` (a content-relative `.md` path), or `None` if no such page.
+    fn page_path(&self, target: &str) -> Option<String>;
     /// Whether the page has a question or heading with this id.
     fn has_anchor(&self, target: &str, lang: crate::lang::Lang, id: &str) -> bool;
     /// Whether a non-markdown file exists at this content-relative path.
@@ -149,7 +149,7 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> CowS
         return dest.clone();
     };
     if target.ends_with(".md") {
-        let Some(url) = cx.resolver.page_url(&target, cx.lang) else {
+        let Some(path) = cx.resolver.page_path(&target) else {
             cx.error(offset, "link", format!("broken link: no page `{target}`"));
             return dest.clone();
         };
@@ -164,13 +164,13 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> CowS
                     format!("broken link: `{target}` has no question or heading `#{id}`"),
                 );
             }
-            return CowStr::from(format!("{}{url}#{id}", cx.root));
+            return CowStr::from(format!("{ROOT}{LANG_PREFIX}{path}#{id}"));
         }
-        return CowStr::from(format!("{}{url}", cx.root));
+        return CowStr::from(format!("{ROOT}{LANG_PREFIX}{path}"));
     }
     if path.ends_with('/') || cx.resolver.has_asset(&target) {
         let suffix = fragment.map_or(String::new(), |f| format!("#{f}"));
-        return CowStr::from(format!("{}{target}{suffix}", cx.root));
+        return CowStr::from(format!("{ROOT}{target}{suffix}"));
     }
     cx.error(offset, "link", format!("broken link: no file `{target}`"));
     dest.clone()
@@ -183,7 +183,7 @@ fn rewrite_image<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> Opt
     let target =
         resolve_relative(cx.rel_path, &percent_decode(dest)).filter(|t| cx.resolver.has_asset(t));
     match target {
-        Some(target) => Some(CowStr::from(format!("{}{target}", cx.root))),
+        Some(target) => Some(CowStr::from(format!("{ROOT}{target}"))),
         None => {
             cx.warning(
                 offset,

@@ -24,6 +24,22 @@ use pulldown_cmark::{Event, Options, Parser};
 
 pub use links::Resolver;
 
+/// Placeholders for what depends on where a rendering is shown: the relative
+/// path to the site root, and the reader's language (URL prefix and code). A
+/// page's markdown is rendered once; the Chinese page and its stand-in on the
+/// English site (when not yet translated) fill these in differently.
+/// They use only characters that URL escaping leaves alone.
+pub const ROOT: &str = "~dlq~root~";
+pub const LANG_PREFIX: &str = "~dlq~prefix~";
+pub const LANG_CODE: &str = "~dlq~code~";
+
+/// Fills in the placeholders for a page shown at `root` to a reader of `lang`.
+pub fn localize(html: &str, root: &str, lang: Lang) -> String {
+    html.replace(ROOT, root)
+        .replace(LANG_PREFIX, lang.url_prefix())
+        .replace(LANG_CODE, lang.code())
+}
+
 pub fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
@@ -60,8 +76,6 @@ pub struct Pass<'c> {
     pub display_path: &'c str,
     pub rel_path: &'c str,
     pub lang: Lang,
-    /// Relative prefix from the page's URL to the site root (`../../`).
-    pub root: &'c str,
     pub resolver: &'c dyn Resolver,
     pub t_permalink: &'c str,
     lines: LineIndex<'c>,
@@ -91,12 +105,12 @@ impl Pass<'_> {
     }
 }
 
-/// Where a page sits, so links and diagnostics come out right.
+/// Where a page comes from, so links and diagnostics come out right.
 pub struct PageContext<'c> {
     pub display_path: &'c str,
     pub rel_path: &'c str,
+    /// The language the page is written in.
     pub lang: Lang,
-    pub root: &'c str,
     /// Lines of front matter before the body.
     pub body_line: usize,
     pub resolver: &'c dyn Resolver,
@@ -110,6 +124,7 @@ pub struct QuestionText {
     pub text: String,
 }
 
+#[derive(Clone)]
 pub struct Rendered {
     pub html: String,
     pub outline: Outline,
@@ -118,7 +133,8 @@ pub struct Rendered {
     pub stats: Stats,
 }
 
-/// Renders a page body (front matter already removed).
+/// Renders a page body (front matter already removed). The HTML contains the
+/// placeholders above; see [`localize`].
 pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
     let events = parse(body);
     let outline = outline::find(&events);
@@ -132,7 +148,6 @@ pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
         display_path: page.display_path,
         rel_path: page.rel_path,
         lang: page.lang,
-        root: page.root,
         resolver: page.resolver,
         t_permalink,
         lines: LineIndex::new(body, page.body_line),
@@ -202,8 +217,8 @@ pub(crate) mod tests {
     pub struct FakeSite;
 
     impl Resolver for FakeSite {
-        fn page_url(&self, target: &str, lang: Lang) -> Option<String> {
-            (target == "b.md" || target == "b.en.md").then(|| format!("{}b/", lang.url_prefix()))
+        fn page_path(&self, target: &str) -> Option<String> {
+            (target == "b.md" || target == "b.en.md").then(|| "b/".to_string())
         }
         fn has_anchor(&self, _: &str, _: Lang, id: &str) -> bool {
             id == "q1"
@@ -218,11 +233,12 @@ pub(crate) mod tests {
             display_path: "content/a.md",
             rel_path: "a.md",
             lang: Lang::Zh,
-            root: "../",
             body_line: 0,
             resolver: &FakeSite,
         };
-        render(md, &page)
+        let mut rendered = render(md, &page);
+        rendered.html = localize(&rendered.html, "../", Lang::Zh);
+        rendered
     }
 
     pub fn render_simple(md: &str) -> String {

@@ -62,7 +62,7 @@ pub fn render(args: &str, offset: usize, cx: &mut Pass<'_>) -> String {
         }
     }
     cx.stats.playgrounds += 1;
-    let lang = cx.lang.code();
+    let lang = super::LANG_CODE;
     let t_try = if cx.lang == Lang::Zh {
         "动手试一试"
     } else {

@@ -1,0 +1,358 @@
+//! End-to-end: the CLI builds fixture sites and the HTML says what a reader needs.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use support::*;
+
+/// Builds the fixture site once per test into its own folder.
+fn build_fixture(name: &str, extra: &[&str]) -> (PathBuf, std::process::Output) {
+    let dir = temp_dir(name);
+    copy_dir(&fixture("site"), &dir.join("content"));
+    let mut args = vec!["build"];
+    args.extend_from_slice(extra);
+    let out = generator(&dir, &args);
+    (dir, out)
+}
+
+fn page(dir: &Path, url: &str) -> String {
+    read(dir.join("public").join(url).join("index.html"))
+}
+
+#[test]
+fn builds_every_page_in_both_languages_and_prints_a_summary() {
+    let (dir, out) = build_fixture("summary", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary = stdout(&out);
+    assert!(summary.contains("built 12 pages"), "{summary}");
+    assert!(summary.contains("questions"), "{summary}");
+    for url in [
+        "",
+        "en",
+        "qa",
+        "en/qa",
+        "qa/headings",
+        "en/qa/headings",
+        "qa/bold-items",
+        "en/qa/bold-para",
+    ] {
+        assert!(
+            dir.join("public").join(url).join("index.html").is_file(),
+            "{url}"
+        );
+    }
+    assert!(dir.join("public/404.html").is_file());
+    assert!(dir.join("public/sitemap.xml").is_file());
+    assert!(dir.join("public/static/katex/katex.min.css").is_file());
+    assert!(
+        dir.join("public/qa/img/dot.png").is_file(),
+        "images are copied"
+    );
+}
+
+#[test]
+fn questions_have_anchors_permalinks_and_a_table_of_contents() {
+    let (dir, _) = build_fixture("anchors", &[]);
+    let html = page(&dir, "qa/headings");
+    assert!(
+        html.contains("<h2 id=\"subtract-max\" class=\"question\">"),
+        "{html}"
+    );
+    assert!(html.contains("<a class=\"permalink\" href=\"#subtract-max\""));
+    assert!(
+        html.contains("<a href=\"#conv-size\">卷积输出尺寸怎么算？</a>"),
+        "TOC entry"
+    );
+    assert!(
+        !html.contains("<h3 id=\"细节\" class=\"question\""),
+        "sub-headings are not questions"
+    );
+    let bold = page(&dir, "qa/bold-items");
+    assert!(
+        bold.contains("<li class=\"question\" id=\"为什么-relu-会死\">"),
+        "{bold}"
+    );
+    let para = page(&dir, "qa/bold-para");
+    assert!(
+        para.contains("<p class=\"question\" id=\"q1-什么是过拟合\">"),
+        "{para}"
+    );
+}
+
+#[test]
+fn formulas_become_katex_html_even_in_tab_indented_list_blocks() {
+    let (dir, _) = build_fixture("math", &[]);
+    let html = page(&dir, "qa/headings");
+    assert!(html.contains("class=\"katex\""));
+    assert!(html.contains("class=\"math math-display\""));
+    assert!(!html.contains("$$"), "no raw display math left");
+    let bold = page(&dir, "qa/bold-items");
+    let item = bold
+        .split("id=\"为什么-relu-会死\"")
+        .nth(1)
+        .unwrap()
+        .split("</li>")
+        .next()
+        .unwrap();
+    assert!(
+        item.contains("math-display"),
+        "the tab-indented $$ block stays inside its list item: {item}"
+    );
+}
+
+#[test]
+fn the_language_switch_points_at_the_paired_question() {
+    let (dir, _) = build_fixture("switch", &[]);
+    let zh = page(&dir, "qa/headings");
+    assert!(
+        zh.contains("href=\"../../en/qa/headings/\" data-ids=\"subtract-max conv-size\""),
+        "{zh}"
+    );
+    assert!(zh.contains("hreflang=\"en\" href=\"/en/qa/headings/\""));
+    let en = page(&dir, "en/qa/headings");
+    assert!(en.contains("href=\"../../../qa/headings/\""));
+    assert!(en.contains("<html lang=\"en\""));
+}
+
+#[test]
+fn a_missing_translation_shows_the_original_with_a_note() {
+    let (dir, _) = build_fixture("fallback", &[]);
+    let en = page(&dir, "en/qa/bold-para");
+    assert!(en.contains("has not been translated into English yet"));
+    assert!(en.contains("什么是过拟合"));
+    assert!(en.contains("<article class=\"chapter\" lang=\"zh\">"));
+    assert!(
+        !en.contains("hreflang=\"zh\" href"),
+        "no alternates for unpaired pages"
+    );
+}
+
+#[test]
+fn content_errors_are_reported_with_file_and_line_and_the_site_still_builds() {
+    let (dir, out) = build_fixture("errors", &[]);
+    assert!(out.status.success(), "content errors do not fail the build");
+    let err = stderr(&out);
+    assert!(err.contains("broken.md:9:7: math error: KaTeX:"), "{err}");
+    assert!(
+        err.contains("broken.md:13:1: link error: broken link: no page `qa/nope.md`"),
+        "{err}"
+    );
+    assert!(err.contains("broken.md:13:21: link error: broken link: `qa/headings.md` has no question or heading `#nope`"), "{err}");
+    assert!(
+        err.contains("broken.md:15:1: image warning: missing image"),
+        "{err}"
+    );
+    let html = page(&dir, "qa/broken");
+    assert!(html.contains("<code class=\"math-error\""));
+    assert!(
+        html.contains("这一行是好的"),
+        "the rest of the page renders"
+    );
+    assert!(html.contains("<span class=\"missing-image\">丢失的图片</span>"));
+}
+
+#[test]
+fn raw_html_cannot_break_the_layout() {
+    let (dir, _) = build_fixture("rawhtml", &[]);
+    let html = page(&dir, "qa/headings");
+    assert_eq!(
+        html.matches("<div").count(),
+        html.matches("</div>").count(),
+        "balanced divs"
+    );
+    assert!(html.contains("<footer class=\"site-footer\">"));
+}
+
+#[test]
+fn links_resolve_to_the_readers_language() {
+    let (dir, _) = build_fixture("links", &[]);
+    let zh = page(&dir, "qa/headings");
+    assert!(
+        zh.contains(
+            "href=\"../../qa/bold-items/#%E4%B8%BA%E4%BB%80%E4%B9%88-relu-%E4%BC%9A%E6%AD%BB\""
+        ),
+        "{zh}"
+    );
+    assert!(zh.contains("src=\"../../qa/img/dot.png\""));
+    let en = page(&dir, "en/qa/headings");
+    assert!(en.contains("href=\"../../../en/qa/bold-items/\""), "{en}");
+}
+
+#[test]
+fn playground_shortcode_renders_the_widget_with_a_caption() {
+    let (dir, _) = build_fixture("playground", &[]);
+    let html = page(&dir, "qa/headings");
+    assert!(
+        html.contains("<dlq-playground algo=\"conv2d\" lang=\"zh\" stride=\"2\">"),
+        "{html}"
+    );
+    assert!(html.contains("二维卷积"));
+}
+
+#[test]
+fn base_url_with_a_sub_path() {
+    let (dir, out) = build_fixture("baseurl", &["--base-url", "https://user.github.io/repo/"]);
+    assert!(out.status.success());
+    let sitemap = read(dir.join("public/sitemap.xml"));
+    assert!(
+        sitemap.contains("<loc>https://user.github.io/repo/qa/headings/</loc>"),
+        "{sitemap}"
+    );
+    assert!(sitemap.contains("<loc>https://user.github.io/repo/en/qa/headings/</loc>"));
+    let not_found = read(dir.join("public/404.html"));
+    assert!(
+        not_found.contains("href=\"/repo/static/style.css\""),
+        "404 works at any depth: {not_found}"
+    );
+    let html = page(&dir, "qa/headings");
+    assert!(
+        html.contains("href=\"../../static/style.css\""),
+        "pages use relative links"
+    );
+}
+
+#[test]
+fn check_lists_problems_and_sets_the_exit_code() {
+    let dir = temp_dir("check");
+    copy_dir(&fixture("site"), &dir.join("content"));
+    let out = generator(&dir, &["check"]);
+    assert_eq!(out.status.code(), Some(1), "errors fail check");
+    let text = stdout(&out);
+    assert!(
+        text.contains("content/qa/broken.md:9:7: math error"),
+        "{text}"
+    );
+    assert!(!dir.join("public").exists(), "check writes nothing");
+
+    std::fs::write(
+        dir.join("content/qa/broken.md"),
+        "## 只有警告 {#warn}\n\n![图](img/missing.png)\n",
+    )
+    .unwrap();
+    let out = generator(&dir, &["check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "warnings alone pass: {}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("content/qa/broken.md:3:1: image warning"),
+        "{}",
+        stdout(&out)
+    );
+    let out = generator(&dir, &["check", "--deny-warnings"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "--deny-warnings fails on warnings"
+    );
+}
+
+#[test]
+fn bom_crlf_and_invalid_utf8() {
+    let dir = temp_dir("encoding");
+    std::fs::create_dir_all(dir.join("content")).unwrap();
+    std::fs::write(
+        dir.join("content/bom.md"),
+        "\u{feff}# 标题\r\n\r\n## 问题？ {#q}\r\n\r\n答案 $x$\r\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("content/bad.md"), b"# ok\n\nbad \xff byte\n").unwrap();
+    let out = generator(&dir, &["build"]);
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.md:3:5: encoding error: invalid UTF-8 at byte offset 10"),
+        "{err}"
+    );
+    let html = read(dir.join("public/bom/index.html"));
+    assert!(html.contains("<h1>标题</h1>"));
+    assert!(html.contains("id=\"q\""));
+    assert!(!dir.join("public/bad").exists(), "the bad file is skipped");
+}
+
+#[test]
+fn rebuilding_replaces_the_output_and_leaves_no_temporary_folders() {
+    let (dir, _) = build_fixture("rebuild", &[]);
+    std::fs::write(dir.join("public/stale.html"), "old").unwrap();
+    std::fs::remove_file(dir.join("content/qa/bold-para.md")).unwrap();
+    let out = generator(&dir, &["build"]);
+    assert!(out.status.success());
+    assert!(!dir.join("public/stale.html").exists());
+    assert!(!dir.join("public/qa/bold-para").exists());
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| !n.contains(".tmp-") && !n.contains(".old-")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn a_site_folder_overrides_theme_templates() {
+    let (dir, _) = build_fixture("override", &[]);
+    std::fs::create_dir_all(dir.join("templates")).unwrap();
+    std::fs::write(
+        dir.join("templates/404.html"),
+        "<p>custom {{ t.back_home }}</p>",
+    )
+    .unwrap();
+    let out = generator(&dir, &["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(dir.join("public/404.html")), "<p>custom 回到首页</p>");
+}
+
+#[test]
+fn missing_content_folder_fails_with_a_clear_message() {
+    let dir = temp_dir("nocontent");
+    let out = generator(&dir, &["build", "--content", "nowhere"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("content folder nowhere does not exist"));
+}
+
+#[test]
+fn the_real_sample_notes_build_into_a_usable_site() {
+    let samples = repo_root().join("../shared/samples");
+    if !require(
+        samples.is_dir(),
+        "../shared/samples (the sample notes beside the repository)",
+    ) {
+        return;
+    }
+    let dir = temp_dir("samples");
+    let out = generator(
+        &dir,
+        &[
+            "build",
+            "--content",
+            samples.to_str().unwrap(),
+            "--output",
+            "site",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("math error"), "{}", stderr(&out));
+    let summary = stdout(&out);
+    let questions: usize = summary
+        .split(" questions")
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(questions >= 100, "{summary}");
+    let pages: Vec<_> = std::fs::read_dir(dir.join("site"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .collect();
+    assert!(pages.len() >= 6, "three chapters, home, en, static, …");
+    let home = read(dir.join("site/index.html"));
+    assert!(home.matches("class=\"chapter-list\"").count() >= 1);
+}
