@@ -356,3 +356,27 @@ fn the_real_sample_notes_build_into_a_usable_site() {
     let home = read(dir.join("site/index.html"));
     assert!(home.matches("class=\"chapter-list\"").count() >= 1);
 }
+
+#[test]
+fn our_own_content_passes_check_with_deny_warnings() {
+    let root = repo_root();
+    let out = generator(&root, &["check", "--content", "content", "--deny-warnings"]);
+    let text = stdout(&out);
+    assert!(
+        out.status.success(),
+        "content/ must be free of errors and warnings:\n{text}"
+    );
+    let questions: usize = text
+        .split(" questions")
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        questions >= 160 * 2,
+        "every question in both languages: {text}"
+    );
+}

@@ -4,8 +4,6 @@
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
-#[cfg(test)]
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub fn write_atomically(out_dir: &Path, fill: impl FnOnce(&Staging) -> Result<()>) -> Result<()> {

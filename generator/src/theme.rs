@@ -61,7 +61,7 @@ impl Theme {
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
         // Tera's default also escapes `/`, which makes every URL unreadable in the output.
-        tera.set_escape_fn(|text| crate::markdown::escape_html(text));
+        tera.set_escape_fn(crate::markdown::escape_html);
         tera.add_raw_templates(templates.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .map_err(|e| anyhow::anyhow!("template error: {}", describe_tera_error(&e)))?;
         Ok(Theme { tera, static_files })

@@ -70,7 +70,7 @@ pub fn misused_row_separator(tex: &str) -> Option<usize> {
         let mut from = 0;
         while let Some(start) = tex[from..].find(&open).map(|i| i + from + open.len()) {
             let end = tex[start..].find(&close).map_or(tex.len(), |i| i + start);
-            let body = tex[start..end].as_bytes();
+            let body = &tex.as_bytes()[start..end];
             let mut i = 0;
             while i + 1 < body.len() {
                 if body[i] == b'\\' {

@@ -1,0 +1,93 @@
+//! Full-build benchmark: `cargo bench -p generator --bench build`.
+//!
+//! Generates the deterministic 1,000-page corpus with `../shared/bench/gen_corpus.py`
+//! (the corpus our comparisons with mdBook, Hugo and Zola use), builds it
+//! several times with the release binary, and prints the median wall time,
+//! pages per second and the peak resident memory of the builds.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 7;
+
+fn main() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let script = repo.join("../shared/bench/gen_corpus.py");
+    let work = std::env::temp_dir().join(format!("dlq-bench-build-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    let status = Command::new("python3")
+        .arg(&script)
+        .args([
+            "--out",
+            work.to_str().expect("utf-8 temp path"),
+            "--format",
+            "raw",
+            "--pages",
+            "1000",
+            "--seed",
+            "42",
+        ])
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
+    assert!(status.success(), "corpus generation failed");
+    let content = work.join("raw");
+    let output = work.join("public");
+
+    let mut times = Vec::new();
+    let mut summary = String::new();
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_generator"))
+            .args(["build", "--content"])
+            .arg(&content)
+            .arg("--output")
+            .arg(&output)
+            .output()
+            .expect("run generator");
+        times.push(started.elapsed());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        summary = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    }
+    times.sort();
+    let median = times[RUNS / 2];
+    let pages: f64 = summary
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0.0);
+    println!(
+        "corpus: 1000 markdown pages (gen_corpus.py --seed 42), {}",
+        summary
+    );
+    println!(
+        "full build: median {:.3} s over {RUNS} runs (min {:.3} s, max {:.3} s), {:.0} output pages/s",
+        secs(median),
+        secs(times[0]),
+        secs(times[RUNS - 1]),
+        pages / secs(median)
+    );
+    println!(
+        "peak memory of the builds: {:.1} MB",
+        peak_child_rss_kb() as f64 / 1024.0
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+/// Largest resident set of any finished child process, from getrusage(2).
+fn peak_child_rss_kb() -> i64 {
+    // SAFETY: getrusage only writes into the struct we pass.
+    unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage.ru_maxrss
+    }
+}
