@@ -13,6 +13,7 @@ pub mod front_matter;
 pub mod lang;
 pub mod markdown;
 pub mod output;
+pub mod search_index;
 pub mod site;
 pub mod source;
 pub mod theme;

@@ -85,11 +85,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let s = report.summary;
             println!(
-                "built {} pages, {} questions, {} formulas, {} code blocks into {} in {:.2?} ({} errors, {} warnings)",
+                "built {} pages, {} questions, {} formulas, {} code blocks, {} search entries ({:.0?}) into {} in {:.2?} ({} errors, {} warnings)",
                 s.pages,
                 s.questions,
                 s.stats.formulas,
                 s.stats.code_blocks,
+                s.search_docs,
+                s.search_time,
                 output.display(),
                 started.elapsed(),
                 s.errors,

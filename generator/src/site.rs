@@ -26,6 +26,8 @@ pub struct Site {
     pub assets: BTreeSet<String>,
     /// Problems found while loading and parsing.
     pub diagnostics: Vec<Diagnostic>,
+    /// zh ↔ en term pairs from `glossary.tsv`, for cross-language search.
+    pub glossary: Vec<(String, String)>,
     /// Sections and their chapters in reading order, per language (computed once).
     listing: HashMap<Lang, Vec<Value>>,
 }
@@ -94,6 +96,9 @@ pub struct Output {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Summary {
     pub pages: usize,
+    /// Documents (questions × languages) in the search index, and the time to build it.
+    pub search_docs: usize,
+    pub search_time: std::time::Duration,
     pub questions: usize,
     pub stats: Stats,
     pub errors: usize,
@@ -107,6 +112,9 @@ impl Site {
         let assets = list_assets(content_dir);
         let mut site = Site::from_sources(&files, assets, config, drafts);
         site.content_dir = content_dir.to_path_buf();
+        if let Ok(text) = std::fs::read_to_string(content_dir.join("glossary.tsv")) {
+            site.glossary = crate::search_index::parse_glossary(&text);
+        }
         diagnostics.append(&mut site.diagnostics);
         site.diagnostics = diagnostics;
         site
@@ -137,6 +145,7 @@ impl Site {
             index,
             assets,
             diagnostics,
+            glossary: Vec::new(),
             listing: HashMap::new(),
         };
         site.diagnostics.extend(site.translation_mismatches());
@@ -364,6 +373,7 @@ impl Site {
             r.outline
                 .entries
                 .iter()
+                .filter(|e| e.in_toc)
                 .map(|e| json!({ "id": e.id, "title": e.title, "question": e.is_question }))
                 .collect()
         });
@@ -499,6 +509,15 @@ impl Site {
             }
         }
         sink("sitemap.xml".into(), self.sitemap(&routes).into_bytes())?;
+        let started = std::time::Instant::now();
+        let index = crate::search_index::build_index(&report.texts, &self.glossary, |r| {
+            self.title_of(&r.key, r.lang)
+        });
+        report.summary.search_time = started.elapsed();
+        report.summary.search_docs = index.docs;
+        for (name, text) in index.files {
+            sink(format!("search/{name}"), text.into_bytes())?;
+        }
         report.summary.questions = self
             .pages
             .iter()

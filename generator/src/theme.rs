@@ -27,6 +27,15 @@ impl Theme {
             "static/highlight.css".into(),
             code_css::stylesheet().into_bytes(),
         );
+        // The search engine, compiled to WebAssembly by `cargo run -p xtask -- wasm`.
+        static_files.insert(
+            "static/search/search.js".into(),
+            include_bytes!("../../search/pkg/search.js").to_vec(),
+        );
+        static_files.insert(
+            "static/search/search_bg.wasm".into(),
+            include_bytes!("../../search/pkg/search_bg.wasm").to_vec(),
+        );
         let theme_dir = site_root.join("themes").join(name);
         for (dir, into_templates) in [
             (theme_dir.join("templates"), true),

@@ -2,6 +2,9 @@
 //! real binary, and reading what it wrote.
 #![allow(dead_code)]
 
+pub mod browser;
+pub mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

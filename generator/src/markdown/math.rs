@@ -1,9 +1,10 @@
 //! Math pass: `$…$` and `$$…$$` become KaTeX HTML at build time, so a reader
 //! needs no JavaScript to see a formula.
 //!
-//! We use `katex-rs` (a Rust port of KaTeX 0.18.5): measured on our corpus it
-//! is about 25× faster than the QuickJS-based `katex` crate, and its errors are
-//! typed. The theme ships the CSS and fonts of exactly that KaTeX version.
+//! We use `katex-rs` (a Rust port of KaTeX 0.18.5) rather than the `katex`
+//! crate (KaTeX 0.16 in QuickJS): on the 781 formulas of the sample notes plus
+//! one corpus section it took 34 µs per formula against 715 µs (and 28 ms of
+//! engine start per thread), with the same formulas accepted; its errors are typed. The theme ships the CSS and fonts of exactly that KaTeX version.
 //! Results are cached per thread by (display mode, source): notes repeat formulas.
 
 use super::outline::Spanned;

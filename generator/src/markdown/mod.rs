@@ -174,21 +174,23 @@ fn question_texts(events: &[Spanned<'_>], outline: &Outline) -> Vec<QuestionText
     outline
         .questions()
         .map(|q| {
+            // Prose only: code and formulas would flood the index with noise.
             let mut text = String::new();
+            let mut in_code = false;
             for (event, _) in &events[q.event..q.answer_end.min(events.len())] {
                 match event {
-                    Event::Text(t)
-                    | Event::Code(t)
-                    | Event::InlineMath(t)
-                    | Event::DisplayMath(t) => text.push_str(t),
+                    Event::Start(pulldown_cmark::Tag::CodeBlock(_)) => in_code = true,
+                    Event::End(pulldown_cmark::TagEnd::CodeBlock) => in_code = false,
+                    Event::Text(t) | Event::Code(t) if !in_code => text.push_str(t),
                     Event::SoftBreak | Event::HardBreak | Event::End(_) => text.push(' '),
                     _ => {}
                 }
             }
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
             QuestionText {
                 id: q.id.clone(),
                 title: q.title.clone(),
-                text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+                text,
             }
         })
         .collect()

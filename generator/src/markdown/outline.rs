@@ -33,6 +33,9 @@ pub struct Entry {
     pub event: usize,
     pub shape: Shape,
     pub is_question: bool,
+    /// Listed in the page's table of contents: questions and the group
+    /// headings above them, not the sub-headings inside an answer.
+    pub in_toc: bool,
     pub id: String,
     pub explicit_id: bool,
     /// Plain text of the question or heading (math kept as its TeX source).
@@ -217,6 +220,12 @@ fn decide(events: &[Spanned<'_>], candidates: Vec<Candidate>) -> Outline {
         if !is_question && !is_heading {
             continue;
         }
+        let in_toc = match c.shape {
+            Shape::Heading(level) => {
+                is_question || has_inline_questions || question_level.is_none_or(|q| level < q)
+            }
+            _ => true,
+        };
         let explicit_id = c.explicit_id.is_some();
         let base = c.explicit_id.unwrap_or_else(|| slugify(&c.title));
         let id = unique_id(&mut used, base, explicit_id);
@@ -225,6 +234,7 @@ fn decide(events: &[Spanned<'_>], candidates: Vec<Candidate>) -> Outline {
             event: c.event,
             shape: c.shape,
             is_question,
+            in_toc,
             id,
             explicit_id,
             title: c.title.trim().to_string(),
@@ -393,6 +403,10 @@ mod tests {
         );
         let detail = o.entries.iter().find(|e| e.title == "Detail").unwrap();
         assert!(!detail.is_question);
+        assert!(
+            !detail.in_toc,
+            "sub-headings of an answer stay out of the table of contents"
+        );
     }
 
     #[test]

@@ -1,0 +1,132 @@
+// Search box: results as you type, one per question, from the index in
+// /search/ (built by the generator). Tokenizing and ranking happen in
+// WebAssembly, in the same Rust code that built the index.
+const input = document.getElementById("search-input");
+const box = document.getElementById("search-results");
+const root = document.documentElement.dataset.root || "";
+const lang = document.documentElement.lang === "en" ? "en" : "zh";
+const T = lang === "zh"
+  ? { all: "全部", zh: "中文", en: "English", none: (q) => `没有找到与「${q}」相关的题目。`, error: "搜索暂时不可用。", label: "语言" }
+  : { all: "Both", zh: "中文", en: "English", none: (q) => `No questions match “${q}”.`, error: "Search is unavailable.", label: "Language" };
+
+let engine = null;          // the wasm SearchEngine, created on first use
+let loading = null;         // promise of the engine
+const chunks = new Map();   // doc chunk number → promise of its documents
+let filter = "all";
+let active = -1;
+let generation = 0;         // drops answers to queries that were typed over
+
+function fetchText(path) {
+  return fetch(root + path).then((r) => {
+    if (!r.ok) throw new Error(`${path}: ${r.status}`);
+    return r.text();
+  });
+}
+
+function load() {
+  loading ??= (async () => {
+    const wasm = await import(root + "static/search/search.js");
+    await wasm.default();
+    const meta = await fetchText("search/meta.txt");
+    engine = new wasm.SearchEngine(meta);
+    return engine;
+  })();
+  return loading;
+}
+
+function docsChunk(n) {
+  if (!chunks.has(n)) chunks.set(n, fetchText(`search/docs-${n}.json`).then(JSON.parse));
+  return chunks.get(n);
+}
+
+async function search(query) {
+  const e = await load();
+  const missing = Array.from(e.missing_shards(query));
+  const shards = await Promise.all(missing.map((id) => fetchText(`search/shard-${id}.txt`)));
+  missing.forEach((id, i) => e.add_shard(id, shards[i]));
+  const ids = Array.from(e.search(query, filter === "all" ? "" : filter, 12));
+  const size = e.chunk();
+  return Promise.all(ids.map(async (id) => (await docsChunk(Math.floor(id / size)))[id % size]));
+}
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
+  children.forEach((c) => node.append(c));
+  return node;
+}
+
+function filters() {
+  const bar = el("div", { class: "search-filter", role: "radiogroup", "aria-label": T.label });
+  for (const key of ["all", "zh", "en"]) {
+    const b = el("button", { type: "button", role: "radio", "aria-checked": String(filter === key), "data-filter": key }, T[key]);
+    b.addEventListener("mousedown", (ev) => ev.preventDefault());
+    b.addEventListener("click", () => { filter = key; run(); input.focus(); });
+    bar.append(b);
+  }
+  return bar;
+}
+
+function show(query, docs) {
+  box.replaceChildren(filters());
+  active = -1;
+  if (!docs.length) {
+    box.append(el("p", { class: "search-empty" }, T.none(query)));
+  }
+  docs.forEach((d, i) => {
+    const title = el("span", { class: "search-title" });
+    title.innerHTML = engine.snippet(d.t, query);          // escaped by the engine
+    const excerpt = el("span", { class: "search-excerpt" });
+    excerpt.innerHTML = engine.snippet(d.x, query);
+    const meta = el("span", { class: "search-meta" }, `${d.c} · ${d.l === "zh" ? "中文" : "English"}`);
+    const a = el("a", { href: root + d.u, role: "option", id: `search-hit-${i}`, lang: d.l }, title, meta, excerpt);
+    box.append(a);
+  });
+  box.hidden = false;
+  input.setAttribute("aria-expanded", "true");
+}
+
+async function run() {
+  const query = input.value.trim();
+  const mine = ++generation;
+  if (!query) { box.hidden = true; input.setAttribute("aria-expanded", "false"); return; }
+  try {
+    const started = performance.now();
+    const docs = await search(query);
+    // For tests and the curious: how long the last query took, network included.
+    box.dataset.ms = (performance.now() - started).toFixed(2);
+    if (mine === generation) show(query, docs);
+  } catch (err) {
+    console.error(err);
+    if (mine === generation) { box.replaceChildren(el("p", { class: "search-empty" }, T.error)); box.hidden = false; }
+  }
+}
+
+function move(step) {
+  const hits = box.querySelectorAll("a[role=option]");
+  if (!hits.length) return;
+  hits[active]?.removeAttribute("aria-selected");
+  active = (active + step + hits.length) % hits.length;
+  hits[active].setAttribute("aria-selected", "true");
+  hits[active].scrollIntoView({ block: "nearest" });
+  input.setAttribute("aria-activedescendant", hits[active].id);
+}
+
+if (input && box) {
+  input.setAttribute("role", "combobox");
+  input.setAttribute("aria-expanded", "false");
+  input.addEventListener("focus", () => { load().catch(() => {}); if (input.value.trim()) box.hidden = false; });
+  input.addEventListener("input", run);
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key === "ArrowDown") { ev.preventDefault(); move(1); }
+    else if (ev.key === "ArrowUp") { ev.preventDefault(); move(-1); }
+    else if (ev.key === "Enter") {
+      const hits = box.querySelectorAll("a[role=option]");
+      const target = hits[Math.max(active, 0)];
+      if (target) { ev.preventDefault(); location.href = target.href; }
+    } else if (ev.key === "Escape") { box.hidden = true; input.blur(); }
+  });
+  document.addEventListener("click", (ev) => { if (!ev.target.closest(".search")) box.hidden = true; });
+  const preset = new URLSearchParams(location.search).get("q");
+  if (preset) { input.value = preset; run(); }
+}

@@ -1,0 +1,183 @@
+//! Build chores that need more than `cargo build`:
+//!
+//! `cargo run -p xtask -- wasm [--check]` compiles the browser bundles
+//! (`search/` now; `playground-wasm/` joins the list below when its wasm entry
+//! points exist) to WebAssembly and generates their JS glue with the
+//! `wasm-bindgen-cli-support` library (no `wasm-pack`, no separately installed
+//! CLI). The bundles are committed, so a fresh clone serves working pages
+//! without the wasm target; `--check` rebuilds into a temporary folder and
+//! fails when the committed bundle is stale or over its size budget.
+
+use anyhow::{bail, Context, Result};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One WebAssembly bundle: which crate, where its bundle goes, its size budget.
+struct Bundle {
+    package: &'static str,
+    /// Library name (the `.wasm` file cargo writes, and the JS module name).
+    lib: &'static str,
+    dir: &'static str,
+    /// Budget for `.wasm` + `.js`, gzipped.
+    budget_gz: usize,
+}
+
+const BUNDLES: &[Bundle] = &[Bundle {
+    package: "search",
+    lib: "search",
+    dir: "search",
+    budget_gz: 60 * 1024,
+}];
+
+/// Must equal the `wasm-bindgen` version the crates pin (`=0.2.130`).
+const WASM_BINDGEN_VERSION: &str = "0.2.130";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("wasm") => {
+            let check = args.iter().any(|a| a == "--check");
+            let root = workspace_root();
+            for bundle in BUNDLES {
+                build_bundle(&root, bundle, check)?;
+            }
+            Ok(())
+        }
+        _ => bail!("usage: cargo run -p xtask -- wasm [--check]"),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn build_bundle(root: &Path, bundle: &Bundle, check: bool) -> Result<()> {
+    let crate_dir = root.join(bundle.dir);
+    let pkg = crate_dir.join("pkg");
+    let hash = source_hash(&crate_dir)?;
+    let out = if check {
+        std::env::temp_dir().join(format!("xtask-{}-{}", bundle.lib, std::process::id()))
+    } else {
+        pkg.clone()
+    };
+
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "build",
+            "--lib",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm-release",
+            "-p",
+            bundle.package,
+        ])
+        .current_dir(root)
+        .status()
+        .context("running cargo build for wasm32")?;
+    if !status.success() {
+        bail!("building {} for wasm32-unknown-unknown failed (is the target installed? `rustup target add wasm32-unknown-unknown`)", bundle.package);
+    }
+    let wasm = root
+        .join("target/wasm32-unknown-unknown/wasm-release")
+        .join(format!("{}.wasm", bundle.lib));
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out)?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)?
+        .typescript(false)
+        // The library defaults to true (the CLI to false): we want `init()` to find
+        // the .wasm next to the script, so an embed needs only one <script> tag.
+        .omit_default_module_path(false)
+        .out_name(bundle.lib)
+        .generate(&out)
+        .with_context(|| format!("wasm-bindgen on {}", wasm.display()))?;
+    std::fs::write(out.join("SOURCE_HASH"), format!("{hash}\n"))?;
+
+    let js = std::fs::read(out.join(format!("{}.js", bundle.lib)))?;
+    let bin = std::fs::read(out.join(format!("{}_bg.wasm", bundle.lib)))?;
+    let gz = gzip_len(&js)? + gzip_len(&bin)?;
+    println!(
+        "{}: {}.js {} B + {}_bg.wasm {} B = {} B raw, {} B gzipped (budget {} B)",
+        bundle.dir,
+        bundle.lib,
+        js.len(),
+        bundle.lib,
+        bin.len(),
+        js.len() + bin.len(),
+        gz,
+        bundle.budget_gz
+    );
+    if gz > bundle.budget_gz {
+        bail!(
+            "{} bundle is {gz} B gzipped, over its budget of {} B",
+            bundle.dir,
+            bundle.budget_gz
+        );
+    }
+    if check {
+        let committed = std::fs::read_to_string(pkg.join("SOURCE_HASH")).unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&out);
+        if committed.trim() != hash {
+            bail!(
+                "{}/pkg is stale: its sources changed since the bundle was built. Run `cargo run -p xtask -- wasm` and commit {}/pkg.",
+                bundle.dir,
+                bundle.dir
+            );
+        }
+        println!(
+            "{}: committed bundle matches the sources ({hash})",
+            bundle.dir
+        );
+    }
+    Ok(())
+}
+
+/// FNV-1a over the crate's manifest and sources (paths and contents, in
+/// order) and the wasm-bindgen version: stable across machines and toolchains.
+fn source_hash(crate_dir: &Path) -> Result<String> {
+    let mut files = vec![crate_dir.join("Cargo.toml")];
+    collect(&crate_dir.join("src"), &mut files)?;
+    files.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    feed(WASM_BINDGEN_VERSION.as_bytes());
+    for file in files {
+        let rel = file
+            .strip_prefix(crate_dir)
+            .unwrap_or(&file)
+            .to_string_lossy()
+            .replace('\\', "/");
+        feed(rel.as_bytes());
+        feed(&std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?);
+    }
+    Ok(format!("{hash:016x}"))
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<usize> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len())
+}
