@@ -46,8 +46,18 @@ impl Lang {
         }
     }
 
-    /// Interface strings for templates (`{{ t.questions }}`).
+    /// Interface strings for templates (`{{ t.questions }}`), built once per language.
     pub fn ui_strings(self) -> serde_json::Value {
+        static STRINGS: std::sync::OnceLock<[serde_json::Value; 2]> = std::sync::OnceLock::new();
+        let [zh, en] =
+            STRINGS.get_or_init(|| [Lang::Zh.build_ui_strings(), Lang::En.build_ui_strings()]);
+        match self {
+            Lang::Zh => zh.clone(),
+            Lang::En => en.clone(),
+        }
+    }
+
+    fn build_ui_strings(self) -> serde_json::Value {
         let (zh, en) = (self == Lang::Zh, self == Lang::En);
         let pick = |a: &'static str, b: &'static str| if zh { a } else { b };
         debug_assert!(zh ^ en);

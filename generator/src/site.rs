@@ -425,7 +425,7 @@ impl Site {
             Some(r) if own.is_some() => (r.texts, r.diagnostics, r.stats),
             _ => (Vec::new(), Vec::new(), Stats::default()),
         };
-        let html = theme.render(template, &context);
+        let html = theme.render(template, context);
         if let Err(message) = &html {
             diagnostics.push(Diagnostic::error(
                 template,
@@ -575,7 +575,7 @@ impl Site {
             "page": { "kind": "404", "key": "", "url": "404.html", "title": "404",
                       "translation": { "lang": "en", "name": "English", "url": "en/", "exists": false, "ids": [] } },
         });
-        theme.render("404.html", &context)
+        theme.render("404.html", context)
     }
 
     fn sitemap(&self, routes: &[Route]) -> String {
