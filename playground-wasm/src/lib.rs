@@ -1,0 +1,1 @@
+//! Reference implementations that record a step-by-step trace.
