@@ -237,7 +237,7 @@ fn decide(events: &[Spanned<'_>], candidates: Vec<Candidate>) -> Outline {
             in_toc,
             id,
             explicit_id,
-            title: c.title.trim().to_string(),
+            title: c.title.split_whitespace().collect::<Vec<_>>().join(" "),
             offset: c.offset,
             answer_end,
         });

@@ -1,0 +1,155 @@
+//! Search quality, natively, through the same `search` crate code the browser
+//! runs as WebAssembly: build a site, load its whole index into the engine,
+//! and check which question each query ranks first.
+
+mod support;
+
+use search::engine::{Engine, Filter};
+use std::path::Path;
+use support::*;
+
+/// A built site's index, fully loaded, plus its documents' URLs and titles.
+struct Index {
+    engine: Engine,
+    docs: Vec<(String, String)>,
+}
+
+fn load_index(public: &Path) -> Index {
+    let dir = public.join("search");
+    let mut engine = Engine::from_meta(&read(dir.join("meta.txt"))).expect("meta");
+    for id in 0..engine.shards {
+        engine.add_shard(id, &read(dir.join(format!("shard-{id}.txt"))));
+    }
+    let mut docs = Vec::new();
+    for chunk in 0.. {
+        let path = dir.join(format!("docs-{chunk}.json"));
+        if !path.exists() {
+            break;
+        }
+        let items: serde_json::Value = serde_json::from_str(&read(path)).expect("docs json");
+        for item in items.as_array().expect("array") {
+            docs.push((
+                item["u"].as_str().unwrap().to_string(),
+                item["t"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    Index { engine, docs }
+}
+
+impl Index {
+    /// URLs of the top `n` results.
+    fn top(&self, query: &str, filter: Filter, n: usize) -> Vec<&str> {
+        self.engine
+            .search(query, filter, n)
+            .iter()
+            .map(|&(doc, _)| self.docs[doc as usize].0.as_str())
+            .collect()
+    }
+
+    fn titles(&self, query: &str) -> Vec<&str> {
+        self.engine
+            .search(query, Filter::Both, 5)
+            .iter()
+            .map(|&(doc, _)| self.docs[doc as usize].1.as_str())
+            .collect()
+    }
+}
+
+fn build(content: &Path, name: &str) -> std::path::PathBuf {
+    let dir = temp_dir(name);
+    let out = generator(
+        &dir,
+        &[
+            "build",
+            "--content",
+            content.to_str().unwrap(),
+            "--output",
+            "site",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir.join("site")
+}
+
+/// (query, a fragment of the title that must rank first)
+const SAMPLE_NOTES: &[(&str, &str)] = &[
+    ("梯度消失", "梯度消失"),
+    ("梯度爆炸", "梯度爆炸"),
+    ("过拟合", "过拟合"),
+    ("空洞卷积", "空洞卷积是什么"),
+    ("拟牛顿", "梯度下降与拟牛顿法的异同"),
+    ("ROC", "ROC曲线和PR曲线各是什么"),
+    ("roc pr", "ROC曲线和PR曲线各是什么"),
+    ("Accuracy局限", "Accuracy作为指标有哪些局限性"),
+    ("ＲＯＣ", "ROC曲线和PR曲线各是什么"),
+    ("dropout BN", "dropout和 BN"),
+    ("lstm 激活函数", "lstm"),
+    ("样本不均衡", "样本不均衡如何处理"),
+];
+
+#[test]
+fn the_sample_notes_are_searchable() {
+    let samples = repo_root().join("../shared/samples");
+    if !require(
+        samples.is_dir(),
+        "../shared/samples (the sample notes beside the repository)",
+    ) {
+        return;
+    }
+    let index = load_index(&build(&samples, "rank-samples"));
+    let mut failures = Vec::new();
+    for &(query, expected) in SAMPLE_NOTES {
+        let titles = index.titles(query);
+        if !titles.first().is_some_and(|t| t.contains(expected)) {
+            failures.push(format!(
+                "{query:?}: expected a title with {expected:?} first, got {titles:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        index.top("量子纠缠", Filter::Both, 10).is_empty(),
+        "a query that matches nothing returns nothing"
+    );
+    assert!(
+        index
+            .top("transformer quantum", Filter::Both, 10)
+            .is_empty(),
+        "every word must match"
+    );
+}
+
+#[test]
+fn hostile_content_cannot_break_the_index_or_inject_markup() {
+    let dir = temp_dir("rank-hostile");
+    std::fs::create_dir_all(dir.join("content")).unwrap();
+    std::fs::write(
+        dir.join("content/x.md"),
+        "## 为什么 </script><img src=x onerror=alert(1)> 会\"出错\"？ {#q}\n\n答案里有 <b>HTML</b> 和 `</script>`，还有 \\ 反斜杠。\n",
+    )
+    .unwrap();
+    let out = generator(&dir, &["build"]);
+    assert!(out.status.success());
+    let docs = read(dir.join("public/search/docs-0.json"));
+    assert!(
+        !docs.contains("</script") && !docs.contains("<img"),
+        "{docs}"
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&docs).expect("still valid JSON");
+    assert_eq!(parsed[0]["t"], "为什么 会\"出错\"？", "tags are not text");
+    assert!(
+        parsed[0]["x"]
+            .as_str()
+            .unwrap()
+            .starts_with("答案里有 HTML 和 </script>"),
+        "code text survives, escaped: {docs}"
+    );
+    let index = load_index(&dir.join("public"));
+    assert_eq!(index.top("出错", Filter::Both, 5), ["x/#q"]);
+    let snippet = search::engine::snippet(parsed[0]["x"].as_str().unwrap(), "反斜杠", 80);
+    assert!(
+        !snippet.contains("<b>") && snippet.contains("<mark>反斜杠</mark>"),
+        "{snippet}"
+    );
+}
