@@ -14,6 +14,7 @@ pub mod lang;
 pub mod markdown;
 pub mod output;
 pub mod search_index;
+pub mod serve;
 pub mod site;
 pub mod source;
 pub mod theme;

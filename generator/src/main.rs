@@ -38,6 +38,25 @@ enum Command {
         #[arg(long, default_value = "config.toml")]
         config: PathBuf,
     },
+    /// Preview the site: build it in memory, serve it, and on every save re-render what changed and reload the browser.
+    Serve {
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        /// Port to listen on; when taken, the next free one is used. 0 picks any free port.
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on; 0.0.0.0 makes the preview reachable from other machines.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in a browser.
+        #[arg(long)]
+        open: bool,
+        /// Also show pages marked `draft = true`.
+        #[arg(long)]
+        drafts: bool,
+        #[arg(long, default_value = "config.toml")]
+        config: PathBuf,
+    },
     /// Check the content without writing anything; lists every problem as path:line:col.
     Check {
         #[arg(long, default_value = "content")]
@@ -97,6 +116,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 s.errors,
                 s.warnings
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve {
+            content,
+            port,
+            bind,
+            open,
+            drafts,
+            config,
+        } => {
+            generator::serve::run(generator::serve::ServeOptions {
+                content,
+                config,
+                port,
+                bind,
+                open,
+                drafts,
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check {

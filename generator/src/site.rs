@@ -156,6 +156,73 @@ impl Site {
         site
     }
 
+    /// Re-parses one content file in place (what `serve` does when it is
+    /// saved): its page is replaced or added, the diagnostics of that file are
+    /// replaced, and what is derived from the pages is recomputed (the section
+    /// listings only when the page's title, weight, question count or
+    /// description changed: that is all they show of it).
+    pub fn replace_source(&mut self, file: &SourceFile, drafts: bool) {
+        let (page, mut found) = parse_page(file);
+        let page = page.filter(|p| drafts || !p.front.draft);
+        self.diagnostics.retain(|d| d.path != file.display_path);
+        self.diagnostics.append(&mut found);
+        let at = self.pages.iter().position(|p| p.rel_path == file.rel_path);
+        match (at, page) {
+            (Some(i), Some(page)) => {
+                let listed = |p: &Page| {
+                    (
+                        p.title.clone(),
+                        p.weight(),
+                        p.questions.len(),
+                        p.front.description.clone(),
+                    )
+                };
+                let listing_changed = listed(&self.pages[i]) != listed(&page);
+                self.pages[i] = page;
+                self.diagnostics.retain(|d| d.kind != "translation");
+                self.diagnostics.extend(self.translation_mismatches());
+                if listing_changed {
+                    self.relist();
+                }
+            }
+            (at, page) => {
+                if let Some(i) = at {
+                    self.pages.remove(i);
+                }
+                self.pages.extend(page);
+                self.reindex();
+            }
+        }
+    }
+
+    /// Forgets a deleted content file (path relative to the content folder).
+    pub fn remove_source(&mut self, rel_path: &str) {
+        let display_path = self.content_dir.join(rel_path).display().to_string();
+        self.pages.retain(|p| p.rel_path != rel_path);
+        self.diagnostics.retain(|d| d.path != display_path);
+        self.reindex();
+    }
+
+    /// Recomputes what `from_sources` derives from the set of pages.
+    fn reindex(&mut self) {
+        self.index = self
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ((p.key.clone(), p.lang), i))
+            .collect();
+        self.diagnostics.retain(|d| d.kind != "translation");
+        self.diagnostics.extend(self.translation_mismatches());
+        self.relist();
+    }
+
+    fn relist(&mut self) {
+        self.listing = Lang::ALL
+            .iter()
+            .map(|&lang| (lang, self.sections_listing(lang)))
+            .collect();
+    }
+
     pub fn page(&self, key: &str, lang: Lang) -> Option<&Page> {
         self.index
             .get(&(key.to_string(), lang))
@@ -567,7 +634,8 @@ impl Site {
             .collect()
     }
 
-    fn render_not_found(&self, theme: &Theme) -> Result<String, String> {
+    /// The `404.html` page (public so that `serve` can refresh it alone).
+    pub fn render_not_found(&self, theme: &Theme) -> Result<String, String> {
         let context = json!({
             "lang": "zh", "root": self.config.base_path(), "base_url": self.config.base_url(),
             "site": { "title": self.config.title(Lang::Zh), "description": self.config.description(Lang::Zh) },
@@ -578,7 +646,8 @@ impl Site {
         theme.render("404.html", context)
     }
 
-    fn sitemap(&self, routes: &[Route]) -> String {
+    /// `sitemap.xml` for `routes`.
+    pub fn sitemap(&self, routes: &[Route]) -> String {
         let base = self.config.base_url();
         let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
         for route in routes
@@ -671,6 +740,56 @@ mod tests {
         assert_eq!(s.diagnostics.len(), 1);
         assert!(s.diagnostics[0].message.contains('b'));
         assert_eq!(s.diagnostics[0].path, "x.en.md");
+    }
+
+    #[test]
+    fn replacing_and_removing_one_source_updates_the_site() {
+        let mut s = site(&[
+            ("a/x.md", "# Old\n\n## A {#a}\n"),
+            ("a/x.en.md", "## A {#a}\n"),
+        ]);
+        assert!(s.diagnostics.is_empty());
+        let file = SourceFile {
+            rel_path: "a/x.md".into(),
+            display_path: "a/x.md".into(),
+            text: "+++\nweight = \"no\"\n+++\n# New\n\n## A {#a}\n\n## B {#b}\n".into(),
+        };
+        s.replace_source(&file, false);
+        assert_eq!(s.pages.len(), 2);
+        assert_eq!(s.page("a/x", Lang::Zh).unwrap().title, "New");
+        let kinds: Vec<_> = s
+            .diagnostics
+            .iter()
+            .map(|d| (d.path.as_str(), d.kind))
+            .collect();
+        assert!(kinds.contains(&("a/x.md", "front-matter")), "{kinds:?}");
+        assert!(kinds.contains(&("a/x.en.md", "translation")), "{kinds:?}");
+        s.replace_source(
+            &SourceFile {
+                text: "# New\n\n## A {#a}\n".into(),
+                ..file
+            },
+            false,
+        );
+        assert!(s.diagnostics.is_empty(), "{:?}", s.diagnostics);
+        s.remove_source("a/x.en.md");
+        assert!(s.page("a/x", Lang::En).is_none());
+        assert!(s.page("a/x", Lang::Zh).is_some());
+        assert_eq!(
+            s.routes().len(),
+            6,
+            "home, section and chapter in both languages"
+        );
+        s.replace_source(
+            &SourceFile {
+                rel_path: "a/z.md".into(),
+                display_path: "a/z.md".into(),
+                text: "# Z\n".into(),
+            },
+            false,
+        );
+        assert_eq!(s.page("a/z", Lang::Zh).unwrap().title, "Z");
+        assert_eq!(s.routes().len(), 8, "a new chapter in both languages");
     }
 
     #[test]

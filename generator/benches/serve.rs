@@ -1,0 +1,261 @@
+//! Edit-to-served latency of `serve`: `cargo bench -p generator --bench serve`.
+//!
+//! Generates the deterministic 1,000-page corpus with `../shared/bench/gen_corpus.py`
+//! (the one the build benchmark and our comparisons with mdBook, Hugo and Zola
+//! use), starts the release binary's `serve --port 0` on it, then 10 times
+//! appends a marker paragraph to one page and polls that page over HTTP until
+//! the marker is served. Prints every sample and the median (the issue's
+//! target: 50 ms). A short pause between samples lets the background search
+//! index refresh of the previous edit finish, as it would between two saves of
+//! a person.
+//!
+//! Afterwards every HTML page listed in the sitemap is fetched and compared
+//! with what `build` writes for the same content: the rest of the site must
+//! still be correct, byte for byte, apart from the injected reload script.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SAMPLES: usize = 10;
+const PAUSE: Duration = Duration::from_millis(300);
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn main() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let script = repo.join("../shared/bench/gen_corpus.py");
+    let work = std::env::temp_dir().join(format!("dlq-bench-serve-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    let status = Command::new("python3")
+        .arg(&script)
+        .args(["--out", work.to_str().expect("utf-8 temp path")])
+        .args(["--format", "raw", "--pages", "1000", "--seed", "42"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
+    assert!(status.success(), "corpus generation failed");
+    let content = work.join("raw");
+    let page = first_markdown_file(&content);
+    let rel = page
+        .strip_prefix(&content)
+        .expect("inside the corpus")
+        .to_string_lossy()
+        .replace('\\', "/");
+    let url = format!("/{}/", rel.trim_end_matches(".md"));
+
+    let started = Instant::now();
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_generator"))
+            .args(["serve", "--port", "0", "--content"])
+            .arg(&content)
+            .current_dir(&work)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start serve"),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().expect("stdout")).lines();
+    let mut built = String::new();
+    let port: u16 = loop {
+        let line = lines
+            .next()
+            .expect("serve exited before printing its URL")
+            .expect("read stdout");
+        if line.starts_with("built ") {
+            built = line.clone();
+        }
+        if let Some(rest) = line.strip_prefix("serving http://127.0.0.1:") {
+            break rest.trim_end_matches('/').parse().expect("port");
+        }
+    };
+    let ready = started.elapsed();
+    // Keep draining stdout so that serve never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+
+    assert_eq!(get(port, &url).0, 200, "{url}");
+    let mut samples = Vec::new();
+    for i in 0..SAMPLES {
+        std::thread::sleep(PAUSE);
+        let marker = format!("serve-bench-marker-{i}");
+        let edited = Instant::now();
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&page)
+            .expect("open page");
+        write!(file, "\n\n{marker}\n").expect("append marker");
+        drop(file);
+        loop {
+            let (status, body) = get(port, &url);
+            if status == 200 && body.contains(&marker) {
+                break;
+            }
+            assert!(
+                edited.elapsed() < TIMEOUT,
+                "marker {i} not served after {TIMEOUT:?}"
+            );
+            std::thread::sleep(Duration::from_micros(500));
+        }
+        samples.push(edited.elapsed());
+    }
+    let mut sorted = samples.clone();
+    sorted.sort();
+    let median = (sorted[SAMPLES / 2 - 1] + sorted[SAMPLES / 2]) / 2;
+
+    std::thread::sleep(PAUSE);
+    let checked = compare_with_build(port, &content, &work);
+    drop(child);
+
+    println!("corpus: 1000 markdown pages (gen_corpus.py --seed 42); serve: {built}, ready in {ready:.2?}");
+    println!("edited page: {rel} (served at {url})");
+    println!(
+        "samples (ms): {}",
+        samples
+            .iter()
+            .map(|s| format!("{:.1}", ms(*s)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    println!(
+        "edit-to-served: median {:.1} ms over {SAMPLES} edits (min {:.1} ms, max {:.1} ms); target <= 50 ms",
+        ms(median),
+        ms(sorted[0]),
+        ms(sorted[SAMPLES - 1])
+    );
+    assert!(checked >= 2000, "only {checked} pages checked");
+    println!(
+        "afterwards: all {checked} HTML pages identical to a fresh build of the edited content"
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// The server process, stopped however the benchmark ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn first_markdown_file(dir: &Path) -> PathBuf {
+    let mut sections: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("corpus folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_dir())
+        .collect();
+    sections.sort();
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(&sections[0])
+        .expect("section folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md") && !p.ends_with("_index.md"))
+        .collect();
+    pages.sort();
+    pages.swap_remove(0)
+}
+
+/// Fetches every page of the sitemap from serve and compares it with `build`'s output.
+fn compare_with_build(port: u16, content: &Path, work: &Path) -> usize {
+    let output = work.join("public");
+    let out = Command::new(env!("CARGO_BIN_EXE_generator"))
+        .args(["build", "--content"])
+        .arg(content)
+        .arg("--output")
+        .arg(&output)
+        .args(["--base-url", &format!("http://127.0.0.1:{port}/")])
+        .current_dir(work)
+        .output()
+        .expect("run build");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (status, sitemap) = get(port, "/sitemap.xml");
+    assert_eq!(status, 200);
+    let prefix = format!("<url><loc>http://127.0.0.1:{port}/");
+    let mut paths: std::collections::BTreeSet<String> = sitemap
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix(&prefix))
+        .map(|loc| loc.trim_end_matches("</loc></url>").to_string())
+        .collect();
+    // Untranslated pages are not in the sitemap, but their English stand-ins are served.
+    let english: Vec<String> = paths
+        .iter()
+        .filter(|p| !p.starts_with("en/"))
+        .map(|p| format!("en/{p}"))
+        .collect();
+    paths.extend(english);
+    let mut checked = 0;
+    for path in &paths {
+        let (status, served) = get(port, &format!("/{path}"));
+        assert_eq!(status, 200, "/{path}");
+        let served = sort_svg_attributes(&strip_reload_script(&served));
+        let built = std::fs::read_to_string(output.join(path).join("index.html"))
+            .unwrap_or_else(|e| panic!("built {path}: {e}"));
+        assert!(
+            served == sort_svg_attributes(&built),
+            "/{path} differs from the build"
+        );
+        checked += 1;
+    }
+    checked
+}
+
+/// KaTeX's SVG attributes come out in varying order (from build to build
+/// too); sort them so that the comparison sees only real differences.
+fn sort_svg_attributes(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<svg ") {
+        let end = start + rest[start..].find('>').expect("svg tag end");
+        out.push_str(&rest[..start + 5]);
+        let mut attributes: Vec<&str> = Vec::new();
+        let mut tag = rest[start + 5..end].trim();
+        while let Some(eq) = tag.find("=\"") {
+            let close = eq + 2 + tag[eq + 2..].find('"').expect("attribute end");
+            attributes.push(&tag[..=close]);
+            tag = tag[close + 1..].trim_start();
+        }
+        attributes.sort_unstable();
+        out.push_str(&attributes.join(" "));
+        out.push_str(tag);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn strip_reload_script(html: &str) -> String {
+    let Some(start) = html.find("<script data-generator-serve>") else {
+        return html.to_string();
+    };
+    let end = start + html[start..].find("</script>\n").expect("script end") + "</script>\n".len();
+    format!("{}{}", &html[..start], &html[end..])
+}
+
+fn get(port: u16, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read");
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_string())
+}

@@ -1,0 +1,279 @@
+//! `serve`: a local preview that shows a saved change in the browser within
+//! tens of milliseconds.
+//!
+//! The site is built once by the same pipeline as `build` and kept in memory
+//! ([`store`]); [`http`] serves it; [`watch`] reports changed files in short
+//! debounced batches; [`rebuild`] re-renders only what a batch affects, on a
+//! thread of its own so that requests never wait for it; [`reload`] tells open
+//! pages to reload (or to swap their stylesheets) and shows the errors of the
+//! last rebuild over the page.
+//!
+//! Deliberately not here: writing the site to disk (that is `build`), and any
+//! rebuild logic of its own: a page is always rendered by [`crate::site::Site`].
+
+pub mod http;
+pub mod rebuild;
+pub mod reload;
+pub mod store;
+pub mod watch;
+
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::site::Route;
+use anyhow::Context as _;
+use rebuild::{Outcome, SearchInput, Workspace};
+use reload::Reload;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use store::{SharedFiles, SiteFiles, Update};
+use tokio::sync::broadcast;
+use watch::{ChangeSet, SitePaths};
+
+/// What `generator serve` was asked to do.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub content: PathBuf,
+    pub config: PathBuf,
+    /// 0 picks any free port; otherwise the next free one from here is used.
+    pub port: u16,
+    pub bind: IpAddr,
+    pub open: bool,
+    pub drafts: bool,
+}
+
+/// How many ports after the requested one are tried when it is taken.
+const PORT_ATTEMPTS: u16 = 20;
+/// Quiet time after a rebuild before stale pages and the search index are refreshed.
+const IDLE: Duration = Duration::from_millis(50);
+/// Pages re-rendered per step of a background refresh (a save waits at most one step).
+const REFRESH_CHUNK: usize = 32;
+
+/// Builds the site, serves it and rebuilds on changes until interrupted.
+pub fn run(options: ServeOptions) -> anyhow::Result<()> {
+    if !options.content.is_dir() {
+        anyhow::bail!(
+            "content folder {} does not exist (pass --content DIR)",
+            options.content.display()
+        );
+    }
+    if !options.bind.is_loopback() {
+        eprintln!(
+            "warning: serving on {} makes the preview (and your drafts) reachable from other machines",
+            options.bind
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let listener = runtime.block_on(bind(options.bind, options.port))?;
+    let address = listener.local_addr()?;
+    let url = format!("http://{}/", shown_address(address));
+
+    let site_root = std::env::current_dir()?;
+    let absolute = |p: &Path| {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            site_root.join(p)
+        }
+    };
+    let theme_name = Config::load(&options.config)?.theme;
+    let paths = SitePaths {
+        content_dir: absolute(&options.content),
+        config: absolute(&options.config),
+        theme_dir: site_root.join("themes").join(theme_name),
+        site_root: site_root.clone(),
+    };
+    let mut workspace =
+        Workspace::load(paths.clone(), &options.content, url.clone(), options.drafts)?;
+    let first = workspace.render_all();
+    print_outcome(&first);
+    let files: SharedFiles = Arc::new(RwLock::new(SiteFiles::default()));
+    apply(&files, first.update);
+
+    let reloads = reload::channel();
+    let (change_tx, change_rx) = std::sync::mpsc::channel();
+    let _watcher = watch::start(paths, change_tx).context("watching the site for changes")?;
+    let (search_tx, search_rx) = std::sync::mpsc::channel();
+    {
+        let files = files.clone();
+        std::thread::Builder::new()
+            .name("search".into())
+            .spawn(move || search_loop(files, search_rx))?;
+    }
+    {
+        let (files, reloads) = (files.clone(), reloads.clone());
+        std::thread::Builder::new()
+            .name("rebuild".into())
+            .spawn(move || rebuild_loop(workspace, files, reloads, change_rx, search_tx))?;
+    }
+
+    println!("serving {url}");
+    if options.open {
+        if let Err(err) = open::that_detached(&url) {
+            eprintln!("could not open a browser ({err}); open {url} yourself");
+        }
+    }
+    let app = http::router(http::AppState { files, reloads });
+    runtime.block_on(async {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+    })?;
+    Ok(())
+}
+
+/// Binds `port`, or the next free one after it (saying so); 0 lets the system pick.
+async fn bind(ip: IpAddr, port: u16) -> anyhow::Result<tokio::net::TcpListener> {
+    let last = if port == 0 {
+        0
+    } else {
+        port.saturating_add(PORT_ATTEMPTS)
+    };
+    for candidate in port..=last {
+        match listen(SocketAddr::new(ip, candidate)) {
+            Ok(listener) => {
+                if candidate != port {
+                    println!("port {port} is in use; using {candidate} instead");
+                }
+                return Ok(listener);
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => continue,
+            Err(err) => {
+                return Err(err).with_context(|| format!("cannot listen on {ip}:{candidate}"))
+            }
+        }
+    }
+    anyhow::bail!("ports {port} to {last} on {ip} are all in use (pass --port N, or --port 0 for any free port)")
+}
+
+fn listen(address: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match address {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.bind(address)?;
+    // Room for a browser's burst of parallel requests (and the tests' 200).
+    socket.listen(1024)
+}
+
+/// The address to print: an unspecified bind address is reached through loopback.
+fn shown_address(address: SocketAddr) -> String {
+    match address.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => format!("127.0.0.1:{}", address.port()),
+        IpAddr::V6(ip) if ip.is_unspecified() => format!("[::1]:{}", address.port()),
+        _ => address.to_string(),
+    }
+}
+
+fn apply(files: &SharedFiles, update: Update) {
+    if update.is_empty() {
+        return;
+    }
+    let mut files = match files.write() {
+        Ok(files) => files,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    files.apply(update);
+}
+
+fn print_outcome(outcome: &Outcome) {
+    print_diagnostics(&outcome.diagnostics);
+    if !outcome.summary.is_empty() {
+        println!("{}", outcome.summary);
+    }
+}
+
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        eprintln!("{d}");
+    }
+}
+
+/// Builds the search index from the latest snapshot it was sent, off the
+/// rebuild thread (it takes longer than re-rendering a page).
+fn search_loop(files: SharedFiles, inputs: Receiver<SearchInput>) {
+    while let Ok(mut input) = inputs.recv() {
+        while let Ok(newer) = inputs.try_recv() {
+            input = newer;
+        }
+        let (update, took) = input.build();
+        apply(&files, update);
+        println!("search index updated in {} ms", took.as_millis());
+    }
+}
+
+/// Owns the workspace: applies each batch of changes, then, while nothing
+/// else arrives, refreshes stale pages and the search index a step at a time.
+fn rebuild_loop(
+    mut workspace: Workspace,
+    files: SharedFiles,
+    reloads: broadcast::Sender<Reload>,
+    changes: Receiver<ChangeSet>,
+    search: Sender<SearchInput>,
+) {
+    let mut stale: Vec<Route> = Vec::new();
+    let mut search_stale = false;
+    loop {
+        let idle_work = !stale.is_empty() || search_stale;
+        let mut batch = if idle_work {
+            match changes.recv_timeout(IDLE) {
+                Ok(batch) => batch,
+                Err(RecvTimeoutError::Timeout) => {
+                    if stale.is_empty() {
+                        let _ = search.send(workspace.search_input());
+                        search_stale = false;
+                    } else {
+                        let at = stale.len().saturating_sub(REFRESH_CHUNK);
+                        let chunk = stale.split_off(at);
+                        let update = workspace.refresh_chunk(&chunk, stale.is_empty());
+                        apply(&files, update);
+                    }
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        } else {
+            match changes.recv() {
+                Ok(batch) => batch,
+                Err(_) => return,
+            }
+        };
+        while let Ok(more) = changes.try_recv() {
+            batch.merge(more);
+        }
+        let applied =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| workspace.apply(&batch)));
+        let Ok(outcome) = applied else {
+            eprintln!(
+                "internal error while rebuilding (see the message above); the last good version \
+                 stays served; restart serve if later saves do not show"
+            );
+            continue;
+        };
+        let complete = outcome.update.replace_all;
+        apply(&files, outcome.update);
+        if let Some(reload) = outcome.reload {
+            let _ = reloads.send(reload);
+        }
+        print_diagnostics(&outcome.diagnostics);
+        if !outcome.summary.is_empty() {
+            println!("rebuilt {}", outcome.summary);
+        }
+        if complete {
+            stale.clear();
+            search_stale = false;
+        } else {
+            if outcome.refresh_needed {
+                stale = workspace.routes();
+            }
+            search_stale |= outcome.search_stale;
+        }
+    }
+}

@@ -1,0 +1,769 @@
+//! Incremental rebuilds: the [`Workspace`] keeps the parsed site and the
+//! theme between saves and turns a [`ChangeSet`] into an [`Update`] of the
+//! in-memory site, re-rendering only what the change affects.
+//!
+//! A saved content file is re-read and re-parsed alone ([`Site::replace_source`]),
+//! then its page is rendered in both languages (the other language shows it
+//! as a fallback or links to it) and swapped in before the reload is sent.
+//! Other pages show a page only through its listing facts (title, weight,
+//! question count, description) and the set of pages; when those changed,
+//! its section page and the home page are rendered too, before the reload,
+//! and the rest of the site (whose sidebars list them) afterwards, in chunks
+//! that give way to the next save ([`Workspace::refresh_chunk`]). The search
+//! index follows on its own thread. A template or configuration change
+//! re-renders everything; a static file is just replaced.
+//!
+//! The same pipeline as `build` renders every page, so what `serve` shows is
+//! what `build` writes, minus the injected reload script.
+
+use super::reload::Reload;
+use super::store::Update;
+use super::watch::{ChangeSet, SitePaths};
+use crate::config::Config;
+use crate::content::{classify, Page, PageKind};
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::lang::Lang;
+use crate::markdown::QuestionText;
+use crate::site::{RenderedPage, Route, Site};
+use crate::source;
+use crate::theme::Theme;
+use axum::body::Bytes;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Everything a rebuild needs between two saves.
+pub struct Workspace {
+    paths: SitePaths,
+    /// The content folder as the user named it (diagnostics show paths below it).
+    content_dir: PathBuf,
+    base_url: String,
+    drafts: bool,
+    site: Site,
+    /// The last theme that loaded; a broken template keeps this one in use.
+    theme: Theme,
+    /// The questions of every rendered page, for the search index.
+    texts: BTreeMap<Route, Vec<QuestionText>>,
+    /// Content files that could not be read or decoded (display path → why);
+    /// their last good version stays on the site.
+    load_errors: HashMap<String, Diagnostic>,
+    /// Hash of each markdown file's bytes, so that a save without a change is skipped.
+    hashes: HashMap<String, u64>,
+}
+
+/// What one rebuild did.
+pub struct Outcome {
+    pub update: Update,
+    /// What open pages should do, if anything changed.
+    pub reload: Option<Reload>,
+    /// Diagnostics to print, and a one-line summary.
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: String,
+    /// Pages other than the rendered ones are stale (sidebars list changed titles or counts).
+    pub refresh_needed: bool,
+    /// The search index is stale.
+    pub search_stale: bool,
+}
+
+/// What a page contributes to the sidebars and listings of other pages.
+type ListingFacts = (String, i64, usize, Option<String>);
+
+fn listing_facts(page: &Page) -> ListingFacts {
+    (
+        page.title.clone(),
+        page.weight(),
+        page.questions.len(),
+        page.front.description.clone(),
+    )
+}
+
+impl Workspace {
+    /// Loads the site and its theme. `base_url` replaces the configured one,
+    /// so that absolute links point at the preview server.
+    pub fn load(
+        paths: SitePaths,
+        content_dir: &Path,
+        base_url: String,
+        drafts: bool,
+    ) -> anyhow::Result<Workspace> {
+        let config = load_config(&paths.config, &base_url)?;
+        let theme = Theme::load(&paths.site_root, &config.theme)?;
+        let site = Site::load(content_dir, config, drafts);
+        let hashes = read_hashes(content_dir);
+        Ok(Workspace {
+            paths,
+            content_dir: content_dir.to_path_buf(),
+            base_url,
+            drafts,
+            site,
+            theme,
+            texts: BTreeMap::new(),
+            load_errors: HashMap::new(),
+            hashes,
+        })
+    }
+
+    pub fn paths(&self) -> &SitePaths {
+        &self.paths
+    }
+
+    /// Renders the whole site with `build`'s pipeline into a fresh in-memory site.
+    pub fn render_all(&mut self) -> Outcome {
+        let started = Instant::now();
+        self.load_errors.clear();
+        let output = self.site.render(&self.theme);
+        let mut update = Update {
+            replace_all: true,
+            ..Update::default()
+        };
+        let mut diagnostics = output.report.diagnostics;
+        for (path, source) in output.copies {
+            match std::fs::read(&source) {
+                Ok(bytes) => update.files.push((path, Some(Bytes::from(bytes)))),
+                Err(err) => diagnostics.push(Diagnostic::error(
+                    &source.display().to_string(),
+                    (1, 1),
+                    "io",
+                    format!("cannot read: {err}"),
+                )),
+            }
+        }
+        let template_error = |template: &str| {
+            diagnostics
+                .iter()
+                .find(|d| d.kind == "template" && d.path == template)
+                .cloned()
+                .unwrap_or_else(|| Diagnostic::error(template, (1, 1), "template", "not rendered"))
+        };
+        let routes = self.site.routes();
+        for route in &routes {
+            let file = route.output_file();
+            if let Some(page) = shown(&self.site, route) {
+                update
+                    .sources
+                    .push((file.clone(), Some(page.display_path.clone())));
+            }
+            if !output.files.contains_key(&file) {
+                update
+                    .template_errors
+                    .push((file, Some(template_error(template_of(route.kind)))));
+            }
+        }
+        if !output.files.contains_key("404.html") {
+            update
+                .template_errors
+                .push(("404.html".into(), Some(template_error("404.html"))));
+        }
+        let pages = routes
+            .iter()
+            .filter(|r| output.files.contains_key(&r.output_file()))
+            .count();
+        update.files.extend(
+            output
+                .files
+                .into_iter()
+                .map(|(path, bytes)| (path, Some(Bytes::from(bytes)))),
+        );
+        let mut by_file: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
+        for d in diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error && d.kind != "template")
+        {
+            by_file.entry(d.path.clone()).or_default().push(d.clone());
+        }
+        update.file_errors = by_file.into_iter().collect();
+        update.site_error = Some(None);
+        self.texts = output.report.texts.into_iter().collect();
+        Outcome {
+            update,
+            reload: Some(Reload::Page),
+            diagnostics,
+            summary: format!(
+                "built {pages} pages in {} ms",
+                started.elapsed().as_millis()
+            ),
+            refresh_needed: false,
+            search_stale: false,
+        }
+    }
+
+    /// Applies one batch of changes.
+    pub fn apply(&mut self, changes: &ChangeSet) -> Outcome {
+        if changes.config || changes.content_tree {
+            return self.reload_everything();
+        }
+        let mut outcome = if changes.templates || changes.statics {
+            self.reload_theme(changes)
+        } else {
+            empty_outcome()
+        };
+        if !changes.assets.is_empty() {
+            self.update_assets(&changes.assets, &mut outcome);
+        }
+        if !changes.pages.is_empty() {
+            let pages = self.update_pages(&changes.pages);
+            outcome.reload = stronger(outcome.reload, pages.reload);
+            outcome.update.extend(pages.update);
+            outcome.diagnostics.extend(pages.diagnostics);
+            outcome.summary = join_summary(&outcome.summary, &pages.summary);
+            outcome.refresh_needed |= pages.refresh_needed;
+            outcome.search_stale |= pages.search_stale;
+        }
+        outcome
+    }
+
+    fn reload_everything(&mut self) -> Outcome {
+        let config = match load_config(&self.paths.config, &self.base_url) {
+            Ok(config) => config,
+            Err(err) => return self.site_error("config", &self.paths.config.clone(), err),
+        };
+        let theme = match Theme::load(&self.paths.site_root, &config.theme) {
+            Ok(theme) => theme,
+            Err(err) => return self.site_error("template", &self.paths.theme_dir.clone(), err),
+        };
+        self.paths.theme_dir = self.paths.site_root.join("themes").join(&config.theme);
+        self.theme = theme;
+        self.site = Site::load(&self.content_dir, config, self.drafts);
+        self.hashes = read_hashes(&self.content_dir);
+        self.render_all()
+    }
+
+    fn reload_theme(&mut self, changes: &ChangeSet) -> Outcome {
+        let theme = match Theme::load(&self.paths.site_root, &self.site.config.theme) {
+            Ok(theme) => theme,
+            Err(err) => return self.site_error("template", &self.paths.theme_dir.clone(), err),
+        };
+        let old_statics = std::mem::replace(&mut self.theme, theme).static_files;
+        if changes.templates {
+            let mut outcome = self.render_all();
+            outcome.summary = format!("templates changed: {}", outcome.summary);
+            return outcome;
+        }
+        let mut update = Update {
+            site_error: Some(None),
+            ..Update::default()
+        };
+        for path in old_statics.keys() {
+            if !self.theme.static_files.contains_key(path) {
+                update.files.push((path.clone(), None));
+            }
+        }
+        for (path, bytes) in &self.theme.static_files {
+            if old_statics.get(path) != Some(bytes) {
+                update
+                    .files
+                    .push((path.clone(), Some(Bytes::from(bytes.clone()))));
+            }
+        }
+        let count = update.files.len();
+        Outcome {
+            update,
+            reload: Some(if changes.static_css_only {
+                Reload::Css
+            } else {
+                Reload::Page
+            }),
+            diagnostics: Vec::new(),
+            summary: format!("{count} static files replaced"),
+            refresh_needed: false,
+            search_stale: false,
+        }
+    }
+
+    /// A theme or config that does not load: keep the last good one and say why on every page.
+    fn site_error(&self, kind: &'static str, path: &Path, err: anyhow::Error) -> Outcome {
+        let d = Diagnostic::error(
+            &path.display().to_string(),
+            (1, 1),
+            kind,
+            format!("{err:#}"),
+        );
+        Outcome {
+            update: Update {
+                site_error: Some(Some(d.clone())),
+                ..Update::default()
+            },
+            reload: Some(Reload::Page),
+            diagnostics: vec![d],
+            summary: format!("{kind} error: the last good version stays in use"),
+            refresh_needed: false,
+            search_stale: false,
+        }
+    }
+
+    fn update_assets(&mut self, assets: &BTreeSet<String>, outcome: &mut Outcome) {
+        for rel in assets {
+            if rel == "glossary.tsv" {
+                let text = std::fs::read_to_string(self.content_dir.join(rel)).unwrap_or_default();
+                self.site.glossary = crate::search_index::parse_glossary(&text);
+                outcome.search_stale = true;
+            }
+            match std::fs::read(self.content_dir.join(rel)) {
+                Ok(bytes) => {
+                    self.site.assets.insert(rel.clone());
+                    outcome
+                        .update
+                        .files
+                        .push((rel.clone(), Some(Bytes::from(bytes))));
+                }
+                Err(_) => {
+                    self.site.assets.remove(rel);
+                    outcome.update.files.push((rel.clone(), None));
+                }
+            }
+        }
+        outcome.reload = stronger(outcome.reload, Some(Reload::Page));
+        outcome.summary = join_summary(
+            &outcome.summary,
+            &format!("{} content files copied", assets.len()),
+        );
+    }
+
+    /// Re-reads the changed markdown files and renders the pages that show them.
+    fn update_pages(&mut self, changed: &BTreeSet<String>) -> Outcome {
+        let started = Instant::now();
+        let before: BTreeSet<Route> = self.site.routes().into_iter().collect();
+        let mut listing_changed = false;
+        let mut touched: BTreeSet<(String, PageKind)> = BTreeSet::new();
+        let mut changed_files: Vec<String> = Vec::new();
+        for rel in changed {
+            let Some((key, lang, kind)) = classify(rel) else {
+                continue;
+            };
+            let display = self.content_dir.join(rel).display().to_string();
+            let old = self.site.page(&key, lang).map(listing_facts);
+            if self.content_dir.join(rel).is_file() {
+                match source::load_file(&self.content_dir, rel) {
+                    Ok(file) => {
+                        let hash = hash_of(file.text.as_bytes());
+                        let unchanged = self.hashes.get(rel) == Some(&hash)
+                            && !self.load_errors.contains_key(&display);
+                        if unchanged {
+                            continue;
+                        }
+                        self.hashes.insert(rel.clone(), hash);
+                        self.load_errors.remove(&display);
+                        self.site.replace_source(&file, self.drafts);
+                    }
+                    Err(d) => {
+                        self.hashes.remove(rel);
+                        self.load_errors.insert(display.clone(), d);
+                    }
+                }
+            } else {
+                self.hashes.remove(rel);
+                self.load_errors.remove(&display);
+                self.site.remove_source(rel);
+            }
+            listing_changed |= old != self.site.page(&key, lang).map(listing_facts);
+            touched.insert((key, kind));
+            changed_files.push(display);
+        }
+        if changed_files.is_empty() {
+            return empty_outcome();
+        }
+        let after: BTreeSet<Route> = self.site.routes().into_iter().collect();
+        let mut update = Update::default();
+        for gone in before.difference(&after) {
+            update.files.push((gone.output_file(), None));
+            update.sources.push((gone.output_file(), None));
+            update.template_errors.push((gone.output_file(), None));
+            self.texts.remove(gone);
+        }
+        // Section and home pages show a page only through its listing facts
+        // (and the set of pages): unless those changed, they stay as they are.
+        let listing_changed = listing_changed || before != after;
+        let mut affected: BTreeSet<Route> = after.difference(&before).cloned().collect();
+        for (key, kind) in &touched {
+            let section = match kind {
+                PageKind::Home => None,
+                _ => Some(key.rsplit_once('/').map_or("", |(s, _)| s)),
+            };
+            for lang in Lang::ALL {
+                let candidates = [
+                    Some(Route {
+                        key: key.clone(),
+                        kind: *kind,
+                        lang,
+                    }),
+                    section
+                        .filter(|s| listing_changed && !s.is_empty())
+                        .map(|s| Route {
+                            key: s.to_string(),
+                            kind: PageKind::Section,
+                            lang,
+                        }),
+                    listing_changed.then(|| Route {
+                        key: String::new(),
+                        kind: PageKind::Home,
+                        lang,
+                    }),
+                ];
+                affected.extend(
+                    candidates
+                        .into_iter()
+                        .flatten()
+                        .filter(|r| after.contains(r)),
+                );
+            }
+        }
+        let routes: Vec<Route> = affected.into_iter().collect();
+        let mut diagnostics = Vec::new();
+        self.render_routes(&routes, &mut update, &changed_files, &mut diagnostics);
+        let summary = format!(
+            "{} → {} pages in {:.1?}",
+            changed_files.join(", "),
+            routes.len(),
+            started.elapsed()
+        );
+        Outcome {
+            update,
+            reload: Some(Reload::Page),
+            diagnostics,
+            summary,
+            refresh_needed: listing_changed,
+            search_stale: true,
+        }
+    }
+
+    /// Renders `routes` into `update`, with the errors of the files they show
+    /// and of `also_files` (changed files that may no longer show anywhere).
+    fn render_routes(
+        &mut self,
+        routes: &[Route],
+        update: &mut Update,
+        also_files: &[String],
+        printed: &mut Vec<Diagnostic>,
+    ) {
+        let (site, theme) = (&self.site, &self.theme);
+        let rendered: Vec<RenderedPage> = routes
+            .par_iter()
+            .map(|route| site.render_page(route, theme))
+            .collect();
+        let mut render_diagnostics: BTreeMap<String, Vec<Diagnostic>> =
+            also_files.iter().map(|f| (f.clone(), Vec::new())).collect();
+        for page in rendered {
+            let file = page.route.output_file();
+            let source = shown(site, &page.route).map(|p| p.display_path.clone());
+            if let Some(own) = site.page(&page.route.key, page.route.lang) {
+                render_diagnostics
+                    .entry(own.display_path.clone())
+                    .or_default();
+            }
+            match page.html {
+                Ok(html) => {
+                    update.files.push((file.clone(), Some(Bytes::from(html))));
+                    update.template_errors.push((file.clone(), None));
+                }
+                Err(_) => {
+                    let error = page
+                        .diagnostics
+                        .iter()
+                        .find(|d| d.kind == "template")
+                        .cloned();
+                    printed.extend(error.clone());
+                    update.template_errors.push((file.clone(), error));
+                }
+            }
+            update.sources.push((file, source));
+            for d in page
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.kind != "template")
+            {
+                render_diagnostics
+                    .entry(d.path.clone())
+                    .or_default()
+                    .push(d);
+            }
+            if page.texts.is_empty() {
+                self.texts.remove(&page.route);
+            } else {
+                self.texts.insert(page.route, page.texts);
+            }
+        }
+        for (path, from_render) in render_diagnostics {
+            let mut all: Vec<Diagnostic> = self
+                .site
+                .diagnostics
+                .iter()
+                .filter(|d| d.path == path)
+                .cloned()
+                .chain(self.load_errors.get(&path).cloned())
+                .chain(from_render)
+                .collect();
+            all.sort_by_key(|d| (d.line, d.col));
+            all.dedup();
+            if also_files.contains(&path) {
+                printed.extend(all.iter().cloned());
+            }
+            all.retain(|d| d.severity == Severity::Error);
+            update.file_errors.push((path, all));
+        }
+    }
+
+    /// Every route, for [`Workspace::refresh_chunk`].
+    pub fn routes(&self) -> Vec<Route> {
+        self.site.routes()
+    }
+
+    /// Re-renders some pages whose sidebars may be stale, and with the last
+    /// chunk (`last`) the 404 page and the sitemap.
+    pub fn refresh_chunk(&mut self, routes: &[Route], last: bool) -> Update {
+        let mut update = Update::default();
+        let current: BTreeSet<Route> = self.site.routes().into_iter().collect();
+        let routes: Vec<Route> = routes
+            .iter()
+            .filter(|r| current.contains(r))
+            .cloned()
+            .collect();
+        self.render_routes(&routes, &mut update, &[], &mut Vec::new());
+        if last {
+            match self.site.render_not_found(&self.theme) {
+                Ok(html) => {
+                    update
+                        .files
+                        .push(("404.html".into(), Some(Bytes::from(html))));
+                    update.template_errors.push(("404.html".into(), None));
+                }
+                Err(message) => update.template_errors.push((
+                    "404.html".into(),
+                    Some(Diagnostic::error("404.html", (1, 1), "template", message)),
+                )),
+            }
+            let all: Vec<Route> = current.into_iter().collect();
+            let sitemap = self.site.sitemap(&all);
+            update
+                .files
+                .push(("sitemap.xml".into(), Some(Bytes::from(sitemap))));
+        }
+        update
+    }
+
+    /// A snapshot of what the search index is built from, so that it can be
+    /// built on another thread while the next save is already being rendered.
+    pub fn search_input(&self) -> SearchInput {
+        let texts: Vec<(Route, Vec<QuestionText>)> = self
+            .texts
+            .iter()
+            .map(|(r, t)| (r.clone(), t.clone()))
+            .collect();
+        let titles = texts
+            .iter()
+            .map(|(r, _)| {
+                let title = shown(&self.site, r).map_or_else(|| r.key.clone(), |p| p.title.clone());
+                (r.clone(), title)
+            })
+            .collect();
+        SearchInput {
+            texts,
+            titles,
+            glossary: self.site.glossary.clone(),
+        }
+    }
+}
+
+/// What the search index of the site is built from.
+pub struct SearchInput {
+    texts: Vec<(Route, Vec<QuestionText>)>,
+    titles: HashMap<Route, String>,
+    glossary: Vec<(String, String)>,
+}
+
+impl SearchInput {
+    /// Builds the search index files (`search/…`) the way `build` does.
+    pub fn build(self) -> (Update, Duration) {
+        let started = Instant::now();
+        let titles = &self.titles;
+        let title = |r: &Route| titles.get(r).cloned().unwrap_or_else(|| r.key.clone());
+        let index = crate::search_index::build_index(&self.texts, &self.glossary, title);
+        let update = Update {
+            files: index
+                .files
+                .into_iter()
+                .map(|(name, text)| (format!("search/{name}"), Some(Bytes::from(text))))
+                .collect(),
+            ..Update::default()
+        };
+        (update, started.elapsed())
+    }
+}
+
+/// Hash of every markdown file's text (read once more at start-up; cheap next to rendering).
+fn read_hashes(content_dir: &Path) -> HashMap<String, u64> {
+    let (files, _) = source::load_dir(content_dir);
+    files
+        .into_iter()
+        .map(|f| (f.rel_path, hash_of(f.text.as_bytes())))
+        .collect()
+}
+
+/// The page a route shows: its own, or the other language's while untranslated.
+fn shown<'a>(site: &'a Site, route: &Route) -> Option<&'a Page> {
+    site.page(&route.key, route.lang)
+        .or_else(|| site.page(&route.key, route.lang.other()))
+}
+
+fn template_of(kind: PageKind) -> &'static str {
+    match kind {
+        PageKind::Home => "home.html",
+        PageKind::Section => "section.html",
+        PageKind::Chapter => "page.html",
+    }
+}
+
+fn load_config(path: &Path, base_url: &str) -> anyhow::Result<Config> {
+    let mut config = Config::load(path)?;
+    config.base_url = base_url.to_string();
+    Ok(config)
+}
+
+fn hash_of(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+fn empty_outcome() -> Outcome {
+    Outcome {
+        update: Update::default(),
+        reload: None,
+        diagnostics: Vec::new(),
+        summary: String::new(),
+        refresh_needed: false,
+        search_stale: false,
+    }
+}
+
+/// The reload that covers both: a page reload also picks up new stylesheets.
+fn stronger(a: Option<Reload>, b: Option<Reload>) -> Option<Reload> {
+    match (a, b) {
+        (Some(Reload::Page), _) | (_, Some(Reload::Page)) => Some(Reload::Page),
+        (a, b) => a.or(b),
+    }
+}
+
+fn join_summary(a: &str, b: &str) -> String {
+    match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a}; {b}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace(name: &str, files: &[(&str, &str)]) -> (Workspace, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("serve-rebuild-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (rel, text) in files {
+            let path = dir.join("content").join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let paths = SitePaths {
+            site_root: dir.clone(),
+            content_dir: dir.join("content"),
+            config: dir.join("config.toml"),
+            theme_dir: dir.join("themes/default"),
+        };
+        let ws = Workspace::load(
+            paths,
+            &dir.join("content"),
+            "http://127.0.0.1:1/".into(),
+            false,
+        )
+        .unwrap();
+        (ws, dir)
+    }
+
+    fn saved(rel: &str) -> ChangeSet {
+        ChangeSet {
+            pages: BTreeSet::from([rel.to_string()]),
+            ..ChangeSet::default()
+        }
+    }
+
+    fn html<'a>(update: &'a Update, path: &str) -> Option<&'a str> {
+        update
+            .files
+            .iter()
+            .rev()
+            .find(|(p, _)| p == path)
+            .and_then(|(_, b)| b.as_ref().map(|b| std::str::from_utf8(b).unwrap()))
+    }
+
+    #[test]
+    fn a_save_re_renders_only_its_pages_and_a_bad_one_keeps_the_last_good_version() {
+        let (mut ws, dir) = workspace(
+            "save",
+            &[
+                ("a/x.md", "# X\n\n## Q? {#q}\n\nold text\n"),
+                ("a/y.md", "# Y\n"),
+            ],
+        );
+        assert!(ws.render_all().update.replace_all);
+        let page = dir.join("content/a/x.md");
+
+        std::fs::write(&page, "# X\n\n## Q? {#q}\n\nnew text\n").unwrap();
+        let out = ws.apply(&saved("a/x.md"));
+        let mut rendered: Vec<&str> = out.update.files.iter().map(|(p, _)| p.as_str()).collect();
+        rendered.sort();
+        assert_eq!(
+            rendered,
+            ["a/x/index.html", "en/a/x/index.html"],
+            "the section and home pages list only its title and count: unchanged"
+        );
+        assert!(html(&out.update, "a/x/index.html")
+            .unwrap()
+            .contains("new text"));
+        assert_eq!(out.reload, Some(Reload::Page));
+        assert!(
+            !out.refresh_needed,
+            "same title and questions: other pages are fine"
+        );
+        assert!(
+            ws.apply(&saved("a/x.md")).reload.is_none(),
+            "unchanged bytes"
+        );
+
+        std::fs::write(&page, b"# X\n\n\xff\n").unwrap();
+        let out = ws.apply(&saved("a/x.md"));
+        assert!(html(&out.update, "a/x/index.html")
+            .unwrap()
+            .contains("new text"));
+        let errors = &out.update.file_errors;
+        assert!(
+            errors
+                .iter()
+                .any(|(_, e)| e.iter().any(|d| d.kind == "encoding")),
+            "{errors:?}"
+        );
+
+        std::fs::write(&page, "# Renamed\n\n## Q? {#q}\n\n## R? {#r}\n").unwrap();
+        let out = ws.apply(&saved("a/x.md"));
+        assert!(
+            out.refresh_needed,
+            "the sidebars list the new title and count"
+        );
+        for listing in ["a/index.html", "index.html", "en/index.html"] {
+            assert!(
+                html(&out.update, listing).unwrap().contains("Renamed"),
+                "{listing}"
+            );
+        }
+        assert!(out.update.file_errors.iter().all(|(_, e)| e.is_empty()));
+
+        std::fs::remove_file(&page).unwrap();
+        let out = ws.apply(&saved("a/x.md"));
+        assert!(out
+            .update
+            .files
+            .contains(&("a/x/index.html".to_string(), None)));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,190 @@
+//! The site as `serve` holds it: every output file in memory, and the errors
+//! the last rebuild found, so that a request never waits for a rebuild and
+//! never touches the file system.
+//!
+//! The rebuild thread prepares an [`Update`] without holding any lock and
+//! applies it in one short write, so a reader sees either the old or the new
+//! version of a page, never half of a rebuild.
+
+use crate::diagnostics::Diagnostic;
+use axum::body::Bytes;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+
+/// The in-memory site: output path (below the site root, no leading slash) → bytes.
+#[derive(Default)]
+pub struct SiteFiles {
+    files: HashMap<String, Bytes>,
+    /// Output page → display path of the content file it shows.
+    sources: HashMap<String, String>,
+    /// Content file (display path) → its errors after the last rebuild that read it.
+    file_errors: HashMap<String, Vec<Diagnostic>>,
+    /// Output page → the template error that kept it from rendering.
+    template_errors: BTreeMap<String, Diagnostic>,
+    /// A theme or configuration that failed to load (the last good one stays in use).
+    site_error: Option<Diagnostic>,
+}
+
+pub type SharedFiles = Arc<RwLock<SiteFiles>>;
+
+/// A batch of changes to [`SiteFiles`]; `None` removes an entry.
+#[derive(Default)]
+pub struct Update {
+    /// Start from an empty site (a full rebuild).
+    pub replace_all: bool,
+    pub files: Vec<(String, Option<Bytes>)>,
+    pub sources: Vec<(String, Option<String>)>,
+    pub file_errors: Vec<(String, Vec<Diagnostic>)>,
+    pub template_errors: Vec<(String, Option<Diagnostic>)>,
+    /// `Some(x)` sets the site error to `x`.
+    pub site_error: Option<Option<Diagnostic>>,
+}
+
+impl Update {
+    pub fn is_empty(&self) -> bool {
+        !self.replace_all
+            && self.files.is_empty()
+            && self.sources.is_empty()
+            && self.file_errors.is_empty()
+            && self.template_errors.is_empty()
+            && self.site_error.is_none()
+    }
+
+    /// Appends `later`; its entries win over earlier ones for the same path.
+    pub fn extend(&mut self, later: Update) {
+        if later.replace_all {
+            *self = later;
+            return;
+        }
+        self.files.extend(later.files);
+        self.sources.extend(later.sources);
+        self.file_errors.extend(later.file_errors);
+        self.template_errors.extend(later.template_errors);
+        if later.site_error.is_some() {
+            self.site_error = later.site_error;
+        }
+    }
+}
+
+impl SiteFiles {
+    pub fn apply(&mut self, update: Update) {
+        if update.replace_all {
+            // The site error describes the theme and config, not the pages: keep it unless told.
+            let site_error = self.site_error.take();
+            *self = SiteFiles {
+                site_error,
+                ..SiteFiles::default()
+            };
+        }
+        fn put<V>(map: &mut HashMap<String, V>, entries: Vec<(String, Option<V>)>) {
+            for (key, value) in entries {
+                match value {
+                    Some(v) => map.insert(key, v),
+                    None => map.remove(&key),
+                };
+            }
+        }
+        put(&mut self.files, update.files);
+        put(&mut self.sources, update.sources);
+        for (path, errors) in update.file_errors {
+            if errors.is_empty() {
+                self.file_errors.remove(&path);
+            } else {
+                self.file_errors.insert(path, errors);
+            }
+        }
+        for (page, error) in update.template_errors {
+            match error {
+                Some(e) => self.template_errors.insert(page, e),
+                None => self.template_errors.remove(&page),
+            };
+        }
+        if let Some(error) = update.site_error {
+            self.site_error = error;
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Option<Bytes> {
+        self.files.get(path).cloned()
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.files.contains_key(path)
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// What the error overlay of an output page shows: the errors of the
+    /// content file it renders, then any template or theme error (those break
+    /// every page, so every page shows them).
+    pub fn errors_for(&self, path: &str) -> Vec<Diagnostic> {
+        let mut errors: Vec<Diagnostic> = self
+            .sources
+            .get(path)
+            .and_then(|source| self.file_errors.get(source))
+            .cloned()
+            .unwrap_or_default();
+        errors.extend(self.site_error.iter().cloned());
+        let mut seen = std::collections::BTreeSet::new();
+        for e in self.template_errors.values() {
+            if seen.insert((&e.path, &e.message)) {
+                errors.push(e.clone());
+            }
+        }
+        errors
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(path: &str, message: &str) -> Diagnostic {
+        Diagnostic::error(path, (2, 1), "front-matter", message)
+    }
+
+    #[test]
+    fn errors_follow_the_source_of_a_page_and_clear_on_a_good_save() {
+        let mut files = SiteFiles::default();
+        files.apply(Update {
+            files: vec![("a/index.html".into(), Some(Bytes::from_static(b"<p>")))],
+            sources: vec![("a/index.html".into(), Some("content/a.md".into()))],
+            file_errors: vec![("content/a.md".into(), vec![error("content/a.md", "bad")])],
+            ..Update::default()
+        });
+        assert_eq!(files.errors_for("a/index.html").len(), 1);
+        assert!(files.errors_for("b/index.html").is_empty());
+        files.apply(Update {
+            file_errors: vec![("content/a.md".into(), vec![])],
+            ..Update::default()
+        });
+        assert!(files.errors_for("a/index.html").is_empty());
+        assert!(files.contains("a/index.html"));
+    }
+
+    #[test]
+    fn template_and_site_errors_show_on_every_page_once() {
+        let mut files = SiteFiles::default();
+        let broken = Diagnostic::error("page.html", (1, 1), "template", "oops");
+        files.apply(Update {
+            template_errors: vec![
+                ("a/index.html".into(), Some(broken.clone())),
+                ("b/index.html".into(), Some(broken)),
+            ],
+            site_error: Some(Some(error("config.toml", "bad config"))),
+            ..Update::default()
+        });
+        assert_eq!(files.errors_for("c/index.html").len(), 2);
+        files.apply(Update {
+            replace_all: true,
+            ..Update::default()
+        });
+        assert_eq!(files.errors_for("c/index.html").len(), 1, "site error kept");
+    }
+}
