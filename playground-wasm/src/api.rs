@@ -18,17 +18,26 @@ mod presets;
 pub struct Shown {
     /// Line number (in the real file) of the first shown Rust line.
     pub first_line: u32,
-    /// The shown Rust source: the lines between the markers.
-    pub rust: &'static str,
     /// For each shown line, the number of the first line of its statement.
     pub starts: &'static [u32],
     /// `(first, last)` line of each `step!(…)` call (the recording code).
     pub step_calls: &'static [(u32, u32)],
-    /// The NumPy version, `# @tag` comments removed.
-    pub numpy: &'static str,
     /// Each tag and its NumPy line.
     pub numpy_tags: &'static [(&'static str, u32)],
 }
+
+/// The shown texts of one algorithm. Native builds only: in WebAssembly they
+/// would be a sixth of the bundle, so the browser fetches them as data.
+#[cfg(not(target_arch = "wasm32"))]
+pub struct Text {
+    /// The shown Rust source: the lines between the markers.
+    pub rust: &'static str,
+    /// The NumPy version, `# @tag` comments removed.
+    pub numpy: &'static str,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use sources::text;
 
 mod sources {
     include!(concat!(env!("OUT_DIR"), "/sources.rs"));
@@ -155,26 +164,43 @@ pub fn algorithms() -> String {
     out
 }
 
-/// `{id, rust_source, rust_first_line, step_calls, numpy_source, defaults,
-/// presets, input_schema, limits}`, or an error object for an unknown id.
-pub fn describe(id: &str) -> String {
-    let Some(a) = find(id) else {
+/// `{rust_source, rust_first_line, step_calls, numpy_source}`: the texts the
+/// trace's line numbers refer to, or an error object for an unknown id.
+/// Native only; `cargo run -p xtask -- wasm` writes them to `pkg/sources/`.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn sources(id: &str) -> String {
+    let (Some(a), Some(text)) = (find(id), text(id)) else {
         return error_json(&unknown(id));
     };
-    let (first, rust, numpy) = (a.shown.first_line, a.shown.rust, a.shown.numpy);
-    let mut out = String::from("{\"id\":");
-    write_str(&mut out, a.id);
-    out.push_str(",\"rust_source\":");
-    write_str(&mut out, rust);
-    out.push_str(&format!(",\"rust_first_line\":{first},\"step_calls\":["));
-    for (i, (from, to)) in a.shown.step_calls.iter().enumerate() {
+    let shown = &a.shown;
+    let mut out = String::from("{\"rust_source\":");
+    write_str(&mut out, text.rust);
+    out.push_str(&format!(
+        ",\"rust_first_line\":{},\"step_calls\":[",
+        shown.first_line
+    ));
+    for (i, (from, to)) in shown.step_calls.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         out.push_str(&format!("[{from},{to}]"));
     }
     out.push_str("],\"numpy_source\":");
-    write_str(&mut out, numpy);
+    write_str(&mut out, text.numpy);
+    out.push('}');
+    out
+}
+
+/// `{id, defaults, presets, input_schema, limits}`, or an error object for an
+/// unknown id. The shown source texts are in [`sources`]: they are a third of
+/// the bundle, so the browser fetches them as data (`pkg/sources/<id>.json`,
+/// written by the xtask from this crate) and only for the algorithm on the page.
+pub fn describe(id: &str) -> String {
+    let Some(a) = find(id) else {
+        return error_json(&unknown(id));
+    };
+    let mut out = String::from("{\"id\":");
+    write_str(&mut out, a.id);
     out.push_str(",\"defaults\":");
     out.push_str(a.presets[0].input);
     out.push_str(",\"presets\":[");

@@ -20,6 +20,8 @@ struct Bundle {
     dir: &'static str,
     /// Budget for `.wasm` + `.js`, gzipped.
     budget_gz: usize,
+    /// Data files written next to the bundle (fetched by the page, not in the budget).
+    data: fn(&Path) -> Result<()>,
 }
 
 const BUNDLES: &[Bundle] = &[
@@ -28,12 +30,14 @@ const BUNDLES: &[Bundle] = &[
         lib: "search",
         dir: "search",
         budget_gz: 60 * 1024,
+        data: |_| Ok(()),
     },
     Bundle {
         package: "playground-wasm",
         lib: "playground_wasm",
         dir: "playground-wasm",
         budget_gz: 60 * 1024,
+        data: playground_sources,
     },
 ];
 
@@ -119,6 +123,7 @@ fn build_bundle(root: &Path, bundle: &Bundle, check: bool) -> Result<()> {
         .generate(&out)
         .with_context(|| format!("wasm-bindgen on {}", wasm.display()))?;
     std::fs::write(out.join("SOURCE_HASH"), format!("{hash}\n"))?;
+    (bundle.data)(&out)?;
 
     let js = std::fs::read(out.join(format!("{}.js", bundle.lib)))?;
     let bin = std::fs::read(out.join(format!("{}_bg.wasm", bundle.lib)))?;
@@ -156,6 +161,21 @@ fn build_bundle(root: &Path, bundle: &Bundle, check: bool) -> Result<()> {
             bundle.budget_gz
         );
     }
+    Ok(())
+}
+
+/// `sources/<id>.json` for each playground: the shown Rust and NumPy texts,
+/// kept out of the module so a page fetches only its own algorithm's.
+fn playground_sources(out: &Path) -> Result<()> {
+    let dir = out.join("sources");
+    std::fs::create_dir_all(&dir)?;
+    let mut total = 0;
+    for algo in &playground_wasm::api::ALGORITHMS {
+        let json = playground_wasm::api::sources(algo.id);
+        total += gzip_len(json.as_bytes())?;
+        std::fs::write(dir.join(format!("{}.json", algo.id)), json)?;
+    }
+    println!("playground-wasm: sources/*.json {total} B gzipped in all (fetched per page)");
     Ok(())
 }
 

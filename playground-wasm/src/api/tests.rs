@@ -58,7 +58,7 @@ fn real_file(id: &str) -> &'static str {
 #[test]
 fn shown_source_is_the_real_files_lines_between_the_markers() {
     for a in &ALGORITHMS {
-        let (first, src) = (a.shown.first_line, a.shown.rust);
+        let (first, src) = (a.shown.first_line, text(a.id).unwrap().rust);
         let file: Vec<&str> = real_file(a.id).lines().collect();
         assert_eq!(file[first as usize - 2].trim(), "// ▼ playground source");
         let n = src.lines().count();
@@ -74,7 +74,7 @@ fn shown_source_is_the_real_files_lines_between_the_markers() {
 }
 
 #[test]
-fn describe_is_valid_json_with_schema_and_presets() {
+fn describe_and_sources_are_valid_json_with_schema_presets_and_texts() {
     for a in &ALGORITHMS {
         let d = parse(&describe(a.id));
         assert!(
@@ -82,6 +82,8 @@ fn describe_is_valid_json_with_schema_and_presets() {
             "{}",
             a.id
         );
+        assert!(d.get("rust_source").is_none(), "texts are in sources()");
+        let d = parse(&sources(a.id));
         let Some(Json::Str(src)) = d.get("rust_source") else {
             panic!()
         };
@@ -120,12 +122,13 @@ fn describe_is_valid_json_with_schema_and_presets() {
         );
     }
     assert!(describe("nope").contains("\"ok\":false"));
+    assert!(sources("nope").contains("\"ok\":false"));
 }
 
 #[test]
 fn every_preset_runs_and_its_steps_point_into_the_shown_source() {
     for a in &ALGORITHMS {
-        let (first, src) = (a.shown.first_line, a.shown.rust);
+        let (first, src) = (a.shown.first_line, text(a.id).unwrap().rust);
         let last = first + src.lines().count() as u32 - 1;
         let tags = a.shown.numpy_tags;
         let file_lines: Vec<&str> = real_file(a.id).lines().collect();
@@ -436,4 +439,18 @@ fn results_match_the_independent_reference_fixtures() {
         }
     }
     assert!(count >= 25);
+}
+
+#[test]
+fn committed_source_files_match_the_sources() {
+    // The browser reads the texts from pkg/sources/; stale files would point
+    // the highlighted line at the wrong statement.
+    for a in &ALGORITHMS {
+        let path = format!("{}/pkg/sources/{}.json", env!("CARGO_MANIFEST_DIR"), a.id);
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == sources(a.id),
+            "{path} is stale: run `cargo run -p xtask -- wasm playground-wasm` and commit pkg/"
+        );
+    }
 }
