@@ -153,3 +153,75 @@ fn hostile_content_cannot_break_the_index_or_inject_markup() {
         "{snippet}"
     );
 }
+
+/// (query, language filter, the question id that must be among the first
+/// `n` results) over our own `content/`. Most must rank first; a few broad
+/// queries, where several questions are fair answers, must be in the top 3.
+const OUR_CONTENT: &[(&str, Filter, &str, usize)] = &[
+    // Chinese, no spaces
+    ("空洞卷积", Filter::Both, "conv-dilated", 1),
+    ("感受野", Filter::Both, "conv-receptive-field", 1),
+    ("梯度消失", Filter::Both, "vg-what-causes", 3),
+    ("梯度裁剪", Filter::Both, "vg-clipping", 1),
+    ("鞍点", Filter::Both, "opt-saddle-points", 1),
+    ("全局平均池化", Filter::Both, "pool-global-average", 1),
+    ("倒残差", Filter::Both, "light-mobilenet-v2", 1),
+    ("拉普拉斯先验", Filter::Both, "reg-map-priors", 1),
+    ("偏差修正", Filter::Both, "opt-adam", 1),
+    ("转置卷积 棋盘", Filter::Both, "conv-transposed", 1),
+    ("AUC 单调变换", Filter::Both, "metrics-auc-invariance", 1),
+    // mixed Chinese and Latin, with and without spaces, full-width letters
+    ("BN反向传播", Filter::Both, "norm-bn-backward", 1),
+    ("BN 反向传播", Filter::Both, "norm-bn-backward", 1),
+    ("ＢＮ反向传播", Filter::Both, "norm-bn-backward", 1),
+    ("同步BN", Filter::Both, "norm-sync-bn", 1),
+    ("BN 折叠", Filter::Both, "norm-fold-bn", 1),
+    ("手写NMS", Filter::Both, "metrics-nms", 1),
+    ("softmax 溢出", Filter::Both, "softmax-subtract-max", 1),
+    ("loss NaN", Filter::Both, "opt-loss-nan", 1),
+    // English: case, plurals and stems do not matter
+    ("batch norm backward", Filter::En, "norm-bn-backward", 1),
+    ("receptive field", Filter::En, "conv-receptive-field", 1),
+    ("Dilated Convolutions", Filter::En, "conv-dilated", 1),
+    ("AdamW", Filter::Both, "opt-adamw", 1),
+    ("log-sum-exp", Filter::Both, "softmax-log-softmax", 3),
+    ("RoI Align", Filter::Both, "pool-roi-align", 1),
+    ("channel shuffle", Filter::Both, "light-shufflenet-v1", 1),
+    ("gradient clipping", Filter::En, "vg-clipping", 1),
+    ("macro micro", Filter::Both, "metrics-macro-micro", 1),
+    ("inverted dropout", Filter::Both, "reg-dropout-train-test", 3),
+    ("im2col", Filter::Both, "conv-im2col", 3),
+    ("layer norms", Filter::En, "norm-transformer-ln", 3),
+    ("Gradient Norms clipping", Filter::En, "vg-clipping", 1),
+    // cross-language through content/glossary.tsv: English query, Chinese answers
+    ("receptive field", Filter::Zh, "conv-receptive-field", 1),
+    ("atrous convolution", Filter::Zh, "conv-dilated", 1),
+    ("gradient clipping", Filter::Zh, "vg-clipping", 1),
+    ("saddle point", Filter::Zh, "opt-saddle-points", 1),
+    ("global average pooling", Filter::Zh, "pool-global-average", 1),
+];
+
+#[test]
+fn our_content_ranks_the_right_question_first() {
+    let index = load_index(&build(&repo_root().join("content"), "rank-content"));
+    let mut failures = Vec::new();
+    for &(query, filter, id, n) in OUR_CONTENT {
+        let top = index.top(query, filter, n.max(3));
+        let anchor = format!("#{id}");
+        if !top.iter().take(n).any(|url| url.ends_with(&anchor)) {
+            failures.push(format!(
+                "{query:?} ({filter:?}): expected #{id} in the top {n}, got {top:?}"
+            ));
+        }
+        if filter == Filter::Zh && top.iter().any(|url| url.starts_with("en/")) {
+            failures.push(format!("{query:?}: the 中文 filter let {top:?} through"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} queries failed:\n{}",
+        failures.len(),
+        OUR_CONTENT.len(),
+        failures.join("\n")
+    );
+}

@@ -2,11 +2,12 @@
 //!
 //! Scores are BM25 impacts computed here, once, so the browser only adds
 //! numbers. A document's title counts [`TITLE_WEIGHT`] times; glossary
-//! aliases (感受野 ↔ receptive field) are added to a document at half weight,
+//! synonyms (感受野 ↔ receptive field) are added to a document at half weight,
 //! so an English query finds a Chinese answer and the other way round.
 
 use crate::shard_of;
 use crate::tokenize::{tokens, Token};
+use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
@@ -71,14 +72,14 @@ pub fn build<'d>(docs: &'d [Doc], glossary: &'d [(String, String)]) -> IndexFile
             for t in tokens(&doc.text).iter().filter(|t| indexed_in_body(t)) {
                 add(t, 1.0);
             }
-            let both = if aliases.terms.is_empty() {
-                String::new()
-            } else {
-                format!("{} {}", doc.title, doc.text)
-            };
-            for alias in aliases.of(&both) {
-                for t in tokens(alias).iter().filter(|t| indexed_in_body(t)) {
-                    add(t, ALIAS_WEIGHT);
+            // A synonym of a title term counts like a title word (at alias
+            // weight): "receptive field" must find 感受野怎么计算 first, not
+            // every answer that mentions 感受野 in passing.
+            for (text, weight) in [(&doc.title, TITLE_WEIGHT), (&doc.text, 1.0)] {
+                for alias in aliases.of(text) {
+                    for t in tokens(alias).iter().filter(|t| indexed_in_body(t)) {
+                        add(t, weight * ALIAS_WEIGHT);
+                    }
                 }
             }
             tf
@@ -196,49 +197,115 @@ pub fn json_string(text: &str) -> String {
     out
 }
 
-/// Glossary lookups: which partner terms a text mentions.
+/// Glossary lookups. The lines that share a Chinese term form one group of
+/// synonyms (批归一化, BN, batch normalization, batch norm); a text that
+/// mentions one member gets the members it does not mention, so an English
+/// query finds a Chinese answer, and `atrous` finds a text that says `dilated`.
 struct Aliases<'g> {
-    /// (lowercased term as it appears in text, its partner in the other language)
-    terms: Vec<(String, &'g str)>,
+    /// Finds every member (lowercased) in one pass over the text.
+    finder: Option<AhoCorasick>,
+    /// For each pattern of `finder`: the groups it belongs to.
+    groups_of: Vec<Vec<usize>>,
+    /// Pattern text, lowercased (ASCII patterns must match whole words).
+    patterns: Vec<String>,
+    /// Each group's members and their pattern numbers.
+    groups: Vec<Vec<(&'g str, usize)>>,
 }
 
 impl<'g> Aliases<'g> {
     fn new(glossary: &'g [(String, String)]) -> Self {
-        let mut terms = Vec::new();
+        let mut group_index: HashMap<&str, usize> = HashMap::default();
+        let mut groups: Vec<Vec<&'g str>> = Vec::new();
         for (zh, en) in glossary {
-            if zh.trim().is_empty() || en.trim().is_empty() {
+            let (zh, en) = (zh.trim(), en.trim());
+            if zh.is_empty() || en.is_empty() {
                 continue;
             }
-            terms.push((zh.to_lowercase(), en.as_str()));
-            terms.push((en.to_lowercase(), zh.as_str()));
+            let g = *group_index.entry(zh).or_insert_with(|| {
+                groups.push(vec![zh]);
+                groups.len() - 1
+            });
+            if !groups[g].contains(&en) {
+                groups[g].push(en);
+            }
         }
-        Aliases { terms }
+        let mut pattern_index: HashMap<String, usize> = HashMap::default();
+        let mut patterns = Vec::new();
+        let mut groups_of: Vec<Vec<usize>> = Vec::new();
+        for (g, members) in groups.iter().enumerate() {
+            for member in members {
+                let lower = member.to_lowercase();
+                let p = *pattern_index.entry(lower.clone()).or_insert_with(|| {
+                    patterns.push(lower);
+                    groups_of.push(Vec::new());
+                    patterns.len() - 1
+                });
+                groups_of[p].push(g);
+            }
+        }
+        let finder = (!patterns.is_empty())
+            .then(|| AhoCorasick::new(&patterns).expect("glossary patterns are plain strings"));
+        let groups = groups
+            .into_iter()
+            .map(|members| {
+                members
+                    .into_iter()
+                    .map(|m| (m, pattern_index[&m.to_lowercase()]))
+                    .collect()
+            })
+            .collect();
+        Aliases {
+            finder,
+            groups_of,
+            patterns,
+            groups,
+        }
     }
 
-    fn of<'t>(&'t self, text: &str) -> impl Iterator<Item = &'g str> + 't {
-        let lower = if self.terms.is_empty() {
-            String::new()
-        } else {
-            text.to_lowercase()
+    /// The synonyms of the glossary terms `text` mentions, minus those it
+    /// already mentions.
+    fn of(&self, text: &str) -> Vec<&'g str> {
+        let Some(finder) = &self.finder else {
+            return Vec::new();
         };
-        self.terms
-            .iter()
-            .filter(move |(term, _)| contains_term(&lower, term))
-            .map(|(_, partner)| *partner)
+        let lower = text.to_lowercase();
+        let mut seen = vec![false; self.patterns.len()];
+        for m in finder.find_overlapping_iter(&lower) {
+            let p = m.pattern().as_usize();
+            if !seen[p] && whole_word(&lower, m.start(), m.end()) {
+                seen[p] = true;
+            }
+        }
+        let mut groups: Vec<usize> = (0..self.patterns.len())
+            .filter(|&p| seen[p])
+            .flat_map(|p| self.groups_of[p].iter().copied())
+            .collect();
+        groups.sort_unstable();
+        groups.dedup();
+        groups
+            .into_iter()
+            .flat_map(|g| self.groups[g].iter())
+            .filter(|&&(_, p)| !seen[p])
+            .map(|&(member, _)| member)
+            .collect()
     }
 }
 
-/// `term` occurs in `text`; an ASCII term must not be part of a longer word.
-fn contains_term(text: &str, term: &str) -> bool {
-    if !term.is_ascii() {
-        return text.contains(term);
-    }
-    text.match_indices(term).any(|(i, _)| {
-        let before = text[..i].chars().next_back();
-        let after = text[i + term.len()..].chars().next();
-        !before.is_some_and(|c| c.is_ascii_alphanumeric())
-            && !after.is_some_and(|c| c.is_ascii_alphanumeric())
-    })
+/// The match `text[start..end]` is not part of a longer ASCII word (a Chinese
+/// term needs no boundary: there are no spaces to find one).
+fn whole_word(text: &str, start: usize, end: usize) -> bool {
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let term = &text[start..end];
+    let first_ascii = term
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    let last_ascii = term
+        .chars()
+        .next_back()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    !(first_ascii && is_word(text[..start].chars().next_back()))
+        && !(last_ascii && is_word(text[end..].chars().next()))
 }
 
 #[cfg(test)]
@@ -273,12 +340,25 @@ mod tests {
     }
 
     #[test]
-    fn glossary_aliases_match_whole_words() {
-        assert!(contains_term(
-            "the receptive field grows",
-            "receptive field"
-        ));
-        assert!(!contains_term("bnorm", "bn"));
-        assert!(contains_term("什么是感受野", "感受野"));
+    fn glossary_aliases_match_whole_words_and_bring_synonyms() {
+        let glossary: Vec<(String, String)> = [
+            ("批归一化", "BN"),
+            ("批归一化", "batch normalization"),
+            ("感受野", "receptive field"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let aliases = Aliases::new(&glossary);
+        assert_eq!(aliases.of("the Receptive Field grows"), ["感受野"]);
+        assert!(aliases.of("bnorm and fieldwork").is_empty());
+        assert_eq!(aliases.of("什么是感受野"), ["receptive field"]);
+        // English synonyms reach an English text too, and what the text
+        // already says is not added again.
+        assert_eq!(
+            aliases.of("BN backward"),
+            ["批归一化", "batch normalization"]
+        );
+        assert_eq!(aliases.of("批归一化 (BN)"), ["batch normalization"]);
     }
 }
