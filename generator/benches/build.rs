@@ -35,6 +35,7 @@ fn main() {
     let output = work.join("public");
 
     let mut times = Vec::new();
+    let mut index_shares = Vec::new();
     let mut summary = String::new();
     for _ in 0..RUNS {
         let started = Instant::now();
@@ -52,7 +53,9 @@ fn main() {
             String::from_utf8_lossy(&out.stderr)
         );
         summary = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        index_shares.push(index_ms(&summary) / 1000.0 / secs(*times.last().unwrap()));
     }
+    index_shares.sort_by(f64::total_cmp);
     times.sort();
     let median = times[RUNS / 2];
     let pages: f64 = summary
@@ -72,10 +75,32 @@ fn main() {
         pages / secs(median)
     );
     println!(
+        "search index build: median {:.1}% of the whole build (target ≤ 10%)",
+        index_shares[RUNS / 2] * 100.0
+    );
+    println!(
         "peak memory of the builds: {:.1} MB",
         peak_child_rss_kb() as f64 / 1024.0
     );
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// The search index time the summary line prints: `… search entries (444ms) …`.
+fn index_ms(summary: &str) -> f64 {
+    let Some((_, rest)) = summary.split_once("search entries (") else {
+        return f64::NAN;
+    };
+    let text = rest.split(')').next().unwrap_or("");
+    let (number, scale) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = text.strip_suffix("µs") {
+        (n, 0.001)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        (text, f64::NAN)
+    };
+    number.parse::<f64>().map_or(f64::NAN, |n| n * scale)
 }
 
 fn secs(d: Duration) -> f64 {
