@@ -136,5 +136,27 @@ async fn typing_a_query_lists_the_matching_question_first() {
         true
     );
     b.screenshot("search-en").await;
+
+    // The home page, where the relative root is empty: search works there too.
+    b.client.goto(&server.url("")).await.unwrap();
+    let input = b
+        .client
+        .find(fantoccini::Locator::Css("#search-input"))
+        .await
+        .unwrap();
+    input.send_keys("溢出").await.unwrap();
+    b.wait_until(
+        "document.querySelector('#search-results a[role=option]') !== null",
+        15,
+    )
+    .await;
+    let href = b
+        .eval("document.querySelector('#search-results a[role=option]').getAttribute('href')")
+        .await;
+    assert_eq!(
+        href.as_str(),
+        Some("qa/headings/#subtract-max"),
+        "home page"
+    );
     b.close().await;
 }

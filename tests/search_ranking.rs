@@ -189,7 +189,12 @@ const OUR_CONTENT: &[(&str, Filter, &str, usize)] = &[
     ("channel shuffle", Filter::Both, "light-shufflenet-v1", 1),
     ("gradient clipping", Filter::En, "vg-clipping", 1),
     ("macro micro", Filter::Both, "metrics-macro-micro", 1),
-    ("inverted dropout", Filter::Both, "reg-dropout-train-test", 3),
+    (
+        "inverted dropout",
+        Filter::Both,
+        "reg-dropout-train-test",
+        3,
+    ),
     ("im2col", Filter::Both, "conv-im2col", 3),
     ("layer norms", Filter::En, "norm-transformer-ln", 3),
     ("Gradient Norms clipping", Filter::En, "vg-clipping", 1),
@@ -198,7 +203,12 @@ const OUR_CONTENT: &[(&str, Filter, &str, usize)] = &[
     ("atrous convolution", Filter::Zh, "conv-dilated", 1),
     ("gradient clipping", Filter::Zh, "vg-clipping", 1),
     ("saddle point", Filter::Zh, "opt-saddle-points", 1),
-    ("global average pooling", Filter::Zh, "pool-global-average", 1),
+    (
+        "global average pooling",
+        Filter::Zh,
+        "pool-global-average",
+        1,
+    ),
 ];
 
 #[test]

@@ -5,33 +5,15 @@
 //! several times with the release binary, and prints the median wall time,
 //! pages per second and the peak resident memory of the builds.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 7;
 
 fn main() {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let script = repo.join("../shared/bench/gen_corpus.py");
-    let work = std::env::temp_dir().join(format!("dlq-bench-build-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
-    let status = Command::new("python3")
-        .arg(&script)
-        .args([
-            "--out",
-            work.to_str().expect("utf-8 temp path"),
-            "--format",
-            "raw",
-            "--pages",
-            "1000",
-            "--seed",
-            "42",
-        ])
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
-    assert!(status.success(), "corpus generation failed");
-    let content = work.join("raw");
+    let (work, content) = common::corpus("build");
     let output = work.join("public");
 
     let mut times = Vec::new();
@@ -55,7 +37,6 @@ fn main() {
         summary = String::from_utf8_lossy(&out.stdout).trim().to_string();
         index_shares.push(index_ms(&summary) / 1000.0 / secs(*times.last().unwrap()));
     }
-    index_shares.sort_by(f64::total_cmp);
     times.sort();
     let median = times[RUNS / 2];
     let pages: f64 = summary
@@ -76,7 +57,7 @@ fn main() {
     );
     println!(
         "search index build: median {:.1}% of the whole build (target ≤ 10%)",
-        index_shares[RUNS / 2] * 100.0
+        common::median(&mut index_shares) * 100.0
     );
     println!(
         "peak memory of the builds: {:.1} MB",

@@ -13,6 +13,8 @@
 //! with what `build` writes for the same content: the rest of the site must
 //! still be correct, byte for byte, apart from the injected reload script.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -24,19 +26,7 @@ const PAUSE: Duration = Duration::from_millis(300);
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 fn main() {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let script = repo.join("../shared/bench/gen_corpus.py");
-    let work = std::env::temp_dir().join(format!("dlq-bench-serve-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&work);
-    let status = Command::new("python3")
-        .arg(&script)
-        .args(["--out", work.to_str().expect("utf-8 temp path")])
-        .args(["--format", "raw", "--pages", "1000", "--seed", "42"])
-        .stdout(Stdio::null())
-        .status()
-        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
-    assert!(status.success(), "corpus generation failed");
-    let content = work.join("raw");
+    let (work, content) = common::corpus("serve");
     let page = first_markdown_file(&content);
     let rel = page
         .strip_prefix(&content)
@@ -99,9 +89,8 @@ fn main() {
         }
         samples.push(edited.elapsed());
     }
-    let mut sorted = samples.clone();
-    sorted.sort();
-    let median = (sorted[SAMPLES / 2 - 1] + sorted[SAMPLES / 2]) / 2;
+    let mut sorted: Vec<f64> = samples.iter().map(|s| ms(*s)).collect();
+    let median = common::median(&mut sorted);
 
     std::thread::sleep(PAUSE);
     let checked = compare_with_build(port, &content, &work);
@@ -119,9 +108,9 @@ fn main() {
     );
     println!(
         "edit-to-served: median {:.1} ms over {SAMPLES} edits (min {:.1} ms, max {:.1} ms); target <= 50 ms",
-        ms(median),
-        ms(sorted[0]),
-        ms(sorted[SAMPLES - 1])
+        median,
+        sorted[0],
+        sorted[SAMPLES - 1]
     );
     assert!(checked >= 2000, "only {checked} pages checked");
     println!(

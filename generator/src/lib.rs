@@ -13,6 +13,7 @@ pub mod front_matter;
 pub mod lang;
 pub mod markdown;
 pub mod output;
+pub mod play;
 pub mod search_index;
 pub mod serve;
 pub mod site;

@@ -133,26 +133,17 @@ impl Site {
             diagnostics.append(&mut found);
             pages.extend(page.filter(|p| drafts || !p.front.draft));
         }
-        let index = pages
-            .iter()
-            .enumerate()
-            .map(|(i, p)| ((p.key.clone(), p.lang), i))
-            .collect();
         let mut site = Site {
             config,
             content_dir: PathBuf::new(),
             pages,
-            index,
+            index: HashMap::new(),
             assets,
             diagnostics,
             glossary: Vec::new(),
             listing: HashMap::new(),
         };
-        site.diagnostics.extend(site.translation_mismatches());
-        site.listing = Lang::ALL
-            .iter()
-            .map(|&lang| (lang, site.sections_listing(lang)))
-            .collect();
+        site.reindex();
         site
     }
 
@@ -179,8 +170,7 @@ impl Site {
                 };
                 let listing_changed = listed(&self.pages[i]) != listed(&page);
                 self.pages[i] = page;
-                self.diagnostics.retain(|d| d.kind != "translation");
-                self.diagnostics.extend(self.translation_mismatches());
+                self.recheck_translations();
                 if listing_changed {
                     self.relist();
                 }
@@ -203,7 +193,8 @@ impl Site {
         self.reindex();
     }
 
-    /// Recomputes what `from_sources` derives from the set of pages.
+    /// Derives from the set of pages what lookups need: the (key, language)
+    /// index, the translation checks and the section listings.
     fn reindex(&mut self) {
         self.index = self
             .pages
@@ -211,9 +202,13 @@ impl Site {
             .enumerate()
             .map(|(i, p)| ((p.key.clone(), p.lang), i))
             .collect();
+        self.recheck_translations();
+        self.relist();
+    }
+
+    fn recheck_translations(&mut self) {
         self.diagnostics.retain(|d| d.kind != "translation");
         self.diagnostics.extend(self.translation_mismatches());
-        self.relist();
     }
 
     fn relist(&mut self) {
@@ -377,19 +372,30 @@ impl Site {
 
     /// The sidebar: every section, with chapters listed only for the one being read
     /// (listing all of them on every page would make a large site's pages heavy).
-    fn nav(&self, lang: Lang, open_section: Option<&str>) -> Value {
+    pub(crate) fn nav(&self, lang: Lang, open_section: Option<&str>) -> Value {
         let sections = self.listing.get(&lang).map_or(&[][..], Vec::as_slice);
+        // Built field by field rather than cloned and trimmed: cloning every
+        // section's chapter list for every page was a quarter of a large build.
         Value::Array(
             sections
                 .iter()
                 .map(|s| {
                     let open = open_section.is_none_or(|k| s["key"] == k);
-                    let mut s = s.clone();
-                    s["open"] = json!(open);
-                    if !open {
-                        s["chapters"] = json!([]);
-                    }
-                    s
+                    let mut entry: serde_json::Map<String, Value> = s
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .filter(|(field, _)| *field != "chapters")
+                        .map(|(field, value)| (field.clone(), value.clone()))
+                        .collect();
+                    entry.insert("open".into(), json!(open));
+                    let chapters = if open {
+                        s["chapters"].clone()
+                    } else {
+                        json!([])
+                    };
+                    entry.insert("chapters".into(), chapters);
+                    Value::Object(entry)
                 })
                 .collect(),
         )
@@ -468,6 +474,9 @@ impl Site {
                 "tags": shown.map_or(&[][..], |p| &p.front.tags[..]),
                 "content": rendered.as_ref().map(|r| markdown::localize(&r.html, &root, route.lang)),
                 "content_lang": shown.map_or(route.lang, |p| p.lang).code(),
+                // Pages with a widget load its script (decided here: a template
+                // test on the content would copy and escape the whole page).
+                "playground": rendered.as_ref().is_some_and(|r| r.stats.playgrounds > 0),
                 "fallback": own.is_none() && shown.is_some(),
                 "toc": toc,
                 "question_count": toc.iter().filter(|e| e["question"] == true).count(),
@@ -576,6 +585,9 @@ impl Site {
             }
         }
         sink("sitemap.xml".into(), self.sitemap(&routes).into_bytes())?;
+        // The playground gallery and pages (/play/…), outside the content routes.
+        let play_errors = crate::play::render_pages(self, theme, sink)?;
+        report.diagnostics.extend(play_errors);
         let started = std::time::Instant::now();
         let index = crate::search_index::build_index(&report.texts, &self.glossary, |r| {
             self.title_of(&r.key, r.lang)

@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../themes/default");
+/// The playground's WebAssembly bundle (`cargo run -p xtask -- wasm playground-wasm`),
+/// served next to the widget's `embed.js` in `static/playground/`.
+static PLAYGROUND_PKG: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../playground-wasm/pkg");
 
 pub struct Theme {
     tera: tera::Tera,
@@ -36,6 +39,7 @@ impl Theme {
             "static/search/search_bg.wasm".into(),
             include_bytes!("../../search/pkg/search_bg.wasm").to_vec(),
         );
+        collect_playground_bundle(&PLAYGROUND_PKG, &mut static_files);
         let theme_dir = site_root.join("themes").join(name);
         for (dir, into_templates) in [
             (theme_dir.join("templates"), true),
@@ -105,6 +109,23 @@ fn collect_embedded(
     }
 }
 
+/// Every file of the playground bundle (subfolders too, e.g. `sources/`)
+/// except the freshness hash, below `static/playground/`.
+fn collect_playground_bundle(dir: &'static Dir<'static>, statics: &mut BTreeMap<String, Vec<u8>>) {
+    for file in dir.files() {
+        let path = file.path().to_string_lossy().replace('\\', "/");
+        if path != "SOURCE_HASH" {
+            statics.insert(
+                format!("static/playground/{path}"),
+                file.contents().to_vec(),
+            );
+        }
+    }
+    for sub in dir.dirs() {
+        collect_playground_bundle(sub, statics);
+    }
+}
+
 /// Tera hides the useful part of an error in its source chain.
 pub fn describe_tera_error(err: &tera::Error) -> String {
     let mut message = err.to_string();
@@ -129,6 +150,16 @@ mod tests {
             .contains_key("static/katex/katex.min.css"));
         assert!(theme.static_files.keys().any(|k| k.ends_with(".woff2")));
         assert!(theme.static_files.contains_key("static/highlight.css"));
+        for f in [
+            "static/playground/embed.js",
+            "static/playground/playground_wasm.js",
+            "static/playground/playground_wasm_bg.wasm",
+        ] {
+            assert!(theme.static_files.contains_key(f), "{f}");
+        }
+        assert!(!theme
+            .static_files
+            .contains_key("static/playground/SOURCE_HASH"));
         for t in ["page.html", "section.html", "home.html", "404.html"] {
             assert!(theme.tera.get_template_names().any(|n| n == t), "{t}");
         }

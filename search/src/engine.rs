@@ -2,7 +2,7 @@
 //! and the code the ranking tests run natively.
 
 use crate::shard_of;
-use crate::tokenize::{fold, is_cjk, query_terms, tokens, QueryTerms, Token};
+use crate::tokenize::{fold, is_cjk, query_terms, tokens, Token};
 use std::collections::HashMap;
 
 /// Which languages to return.
@@ -64,7 +64,7 @@ impl Engine {
     /// Shards a query needs that are not loaded yet.
     pub fn missing_shards(&self, query: &str) -> Vec<u32> {
         let mut ids: Vec<u32> = query_terms(query)
-            .all()
+            .iter()
             .map(|t| shard_of(t, self.shards))
             .collect();
         ids.sort_unstable();
@@ -81,10 +81,15 @@ impl Engine {
             let Some((term, list)) = line.split_once('\t') else {
                 continue;
             };
+            // `gap:impact` pairs; the document is the running sum of the gaps.
+            let mut doc = 0u32;
             let entries = list
                 .split(',')
                 .filter_map(|e| e.split_once(':'))
-                .filter_map(|(d, w)| Some((d.parse().ok()?, w.parse().ok()?)))
+                .filter_map(|(gap, w)| {
+                    doc = doc.checked_add(gap.parse().ok()?)?;
+                    Some((doc, w.parse().ok()?))
+                })
                 .collect();
             self.postings.insert(term.to_string(), entries);
         }
@@ -96,8 +101,8 @@ impl Engine {
         self.rank(&terms, filter, limit)
     }
 
-    fn rank(&self, terms: &QueryTerms, filter: Filter, limit: usize) -> Vec<(u32, u32)> {
-        if terms.required.is_empty() {
+    fn rank(&self, terms: &[String], filter: Filter, limit: usize) -> Vec<(u32, u32)> {
+        if terms.is_empty() {
             return Vec::new();
         }
         let in_filter = |doc: u32| match filter {
@@ -106,22 +111,15 @@ impl Engine {
             Filter::En => doc >= self.zh_docs,
         };
         let mut scores: HashMap<u32, (usize, u32)> = HashMap::new();
-        for term in &terms.required {
+        for term in terms {
             for &(doc, w) in self.postings.get(term).map_or(&[][..], Vec::as_slice) {
                 let entry = scores.entry(doc).or_default();
                 entry.0 += 1;
                 entry.1 += w;
             }
         }
-        let needed = terms.required.len();
+        let needed = terms.len();
         scores.retain(|&doc, (hits, _)| *hits == needed && in_filter(doc));
-        for term in &terms.optional {
-            for &(doc, w) in self.postings.get(term).map_or(&[][..], Vec::as_slice) {
-                if let Some(entry) = scores.get_mut(&doc) {
-                    entry.1 += w / 2;
-                }
-            }
-        }
         let mut ranked: Vec<(u32, u32)> = scores
             .into_iter()
             .map(|(doc, (_, score))| (doc, score))
@@ -168,8 +166,7 @@ pub fn snippet(text: &str, query: &str, width: usize) -> String {
 
 /// Byte spans of `text` that match a query term, in order.
 pub fn match_spans(text: &str, query: &str) -> Vec<(usize, usize)> {
-    let terms = query_terms(query);
-    let wanted: Vec<&String> = terms.all().collect();
+    let wanted = query_terms(query);
     let mut spans = Vec::new();
     let mut word_start: Option<usize> = None;
     let mut prev_cjk: Option<(usize, char)> = None;
@@ -180,12 +177,11 @@ pub fn match_spans(text: &str, query: &str) -> Vec<(usize, usize)> {
         if is_cjk(ch) {
             if let Some((pi, pc)) = prev_cjk {
                 let pair: String = [pc, ch].iter().collect();
-                if wanted.iter().any(|t| **t == pair) {
+                if wanted.contains(&pair) {
                     spans.push((pi, next));
                 }
             }
-            if terms
-                .required
+            if wanted
                 .iter()
                 .any(|t| t.chars().count() == 1 && t.starts_with(ch))
             {
@@ -224,11 +220,11 @@ fn push_word(
     text: &str,
     start: usize,
     end: usize,
-    wanted: &[&String],
+    wanted: &[String],
     spans: &mut Vec<(usize, usize)>,
 ) {
     if let Some(Token::Word(stem)) = tokens(&text[start..end]).first() {
-        if wanted.iter().any(|t| *t == stem) {
+        if wanted.iter().any(|t| t == stem) {
             spans.push((start, end));
         }
     }

@@ -16,7 +16,11 @@ use std::fmt::Write as _;
 
 pub const TITLE_WEIGHT: f32 = 3.0;
 pub const ALIAS_WEIGHT: f32 = 0.5;
-pub const DOCS_PER_CHUNK: usize = 16;
+/// Documents per `docs-N.json`: a result costs its chunk, so small chunks
+/// keep the first query's download small.
+pub const DOCS_PER_CHUNK: usize = 4;
+/// BM25 impacts are stored as integers: impact × this, rounded.
+const IMPACT_SCALE: f32 = 10.0;
 /// Aim for shards of about this many bytes before compression.
 const SHARD_BYTES: usize = 16 * 1024;
 const K1: f32 = 1.2;
@@ -108,15 +112,21 @@ pub fn build<'d>(docs: &'d [Doc], glossary: &'d [(String, String)]) -> IndexFile
             let mut line = String::with_capacity(term.len() + list.len() * 8);
             line.push_str(&term);
             line.push('\t');
+            // `gap:impact`: documents as the gap from the previous one (the
+            // list is in document order), impacts as integers. Both keep the
+            // shards small: a cold query downloads the shards of its terms.
+            let mut previous = 0;
             for (i, &(doc, tf)) in list.iter().enumerate() {
                 let norm = K1 * (1.0 - B + B * lengths[doc as usize] / avg_len.max(1.0));
                 let impact = idf * tf * (K1 + 1.0) / (tf + norm);
                 let sep = if i == 0 { "" } else { "," };
                 let _ = write!(
                     line,
-                    "{sep}{doc}:{}",
-                    (impact * 100.0).round().max(1.0) as u32
+                    "{sep}{}:{}",
+                    doc - previous,
+                    (impact * IMPACT_SCALE).round().max(1.0) as u32
                 );
+                previous = doc;
             }
             line.push('\n');
             (term, line)
@@ -304,8 +314,9 @@ fn whole_word(text: &str, start: usize, end: usize) -> bool {
         .chars()
         .next_back()
         .is_some_and(|c| c.is_ascii_alphanumeric());
-    !(first_ascii && is_word(text[..start].chars().next_back()))
-        && !(last_ascii && is_word(text[end..].chars().next()))
+    let glued_before = first_ascii && is_word(text[..start].chars().next_back());
+    let glued_after = last_ascii && is_word(text[end..].chars().next());
+    !glued_before && !glued_after
 }
 
 #[cfg(test)]

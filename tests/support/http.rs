@@ -4,28 +4,45 @@
 use std::path::{Component, Path, PathBuf};
 use std::thread::JoinHandle;
 
+/// Runs on a thread of its own with its own runtime (axum, the HTTP stack
+/// `serve` uses), so tests on any runtime can use it; stops when dropped.
 pub struct StaticServer {
     pub port: u16,
-    server: std::sync::Arc<tiny_http::Server>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl StaticServer {
     pub fn start(root: &Path) -> StaticServer {
-        let server =
-            std::sync::Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind 127.0.0.1"));
-        let port = server.server_addr().to_ip().expect("ip listener").port();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let port = listener.local_addr().expect("local address").port();
         let root = root.to_path_buf();
-        let worker = server.clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            for request in worker.incoming_requests() {
-                let response = respond(&root, request.url());
-                let _ = request.respond(response);
-            }
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("tokio runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+                let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+                    let root = root.clone();
+                    async move { respond(&root, uri.path()) }
+                });
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+            });
         });
         StaticServer {
             port,
-            server,
+            stop: Some(stop),
             thread: Some(thread),
         }
     }
@@ -41,15 +58,22 @@ impl StaticServer {
 
 impl Drop for StaticServer {
     fn drop(&mut self) {
-        self.server.unblock();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
 }
 
-fn respond(root: &Path, url: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let path = url.split(['?', '#']).next().unwrap_or("/");
+type Reply = (
+    axum::http::StatusCode,
+    [(axum::http::header::HeaderName, &'static str); 1],
+    Vec<u8>,
+);
+
+fn respond(root: &Path, path: &str) -> Reply {
     let Some(mut file) = safe_join(root, path) else {
         return not_found();
     };
@@ -57,17 +81,21 @@ fn respond(root: &Path, url: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8
         file = file.join("index.html");
     }
     match std::fs::read(&file) {
-        Ok(bytes) => {
-            let header =
-                tiny_http::Header::from_bytes("Content-Type", content_type(&file)).expect("header");
-            tiny_http::Response::from_data(bytes).with_header(header)
-        }
+        Ok(bytes) => (
+            axum::http::StatusCode::OK,
+            [(axum::http::header::CONTENT_TYPE, content_type(&file))],
+            bytes,
+        ),
         Err(_) => not_found(),
     }
 }
 
-fn not_found() -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404)
+fn not_found() -> Reply {
+    (
+        axum::http::StatusCode::NOT_FOUND,
+        [(axum::http::header::CONTENT_TYPE, "text/plain")],
+        b"not found".to_vec(),
+    )
 }
 
 /// Percent-decodes and joins, refusing anything that is not a plain relative path.

@@ -34,10 +34,27 @@ pub const LANG_PREFIX: &str = "~dlq~prefix~";
 pub const LANG_CODE: &str = "~dlq~code~";
 
 /// Fills in the placeholders for a page shown at `root` to a reader of `lang`.
+/// One pass over the page (the placeholders share their first five bytes).
 pub fn localize(html: &str, root: &str, lang: Lang) -> String {
-    html.replace(ROOT, root)
-        .replace(LANG_PREFIX, lang.url_prefix())
-        .replace(LANG_CODE, lang.code())
+    let fills = [
+        (ROOT, root),
+        (LANG_PREFIX, lang.url_prefix()),
+        (LANG_CODE, lang.code()),
+    ];
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(at) = rest.find("~dlq~") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let (placeholder, fill) = fills
+            .into_iter()
+            .find(|(p, _)| tail.starts_with(p))
+            .unwrap_or(("~dlq~", "~dlq~"));
+        out.push_str(fill);
+        rest = &tail[placeholder.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 pub fn options() -> Options {
@@ -214,6 +231,17 @@ pub fn escape_html(text: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn localize_fills_every_placeholder_and_keeps_other_text() {
+        let html =
+            format!("<a href=\"{ROOT}{LANG_PREFIX}x/\" lang=\"{LANG_CODE}\">~dlq~ ~</a>{ROOT}");
+        assert_eq!(
+            localize(&html, "../../", Lang::En),
+            "<a href=\"../../en/x/\" lang=\"en\">~dlq~ ~</a>../../"
+        );
+        assert_eq!(localize("plain", "./", Lang::Zh), "plain");
+    }
 
     /// A resolver for a site with one other page, `b.md` (zh and en), holding `#q1`, and an image `img/a.png`.
     pub struct FakeSite;

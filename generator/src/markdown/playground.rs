@@ -63,14 +63,51 @@ pub fn render(args: &str, offset: usize, cx: &mut Pass<'_>) -> String {
     }
     cx.stats.playgrounds += 1;
     let lang = super::LANG_CODE;
-    let t_try = if cx.lang == Lang::Zh {
-        "动手试一试"
+    let (t_try, t_fallback, t_open) = if cx.lang == Lang::Zh {
+        (
+            "动手试一试",
+            "交互演示需要 JavaScript；点击打开演示页。",
+            "全屏打开",
+        )
     } else {
-        "Try it yourself"
+        (
+            "Try it yourself",
+            "The interactive demo needs JavaScript; open its page.",
+            "Open full page",
+        )
     };
+    // The standalone page in the reader's language, through the placeholders
+    // (one rendering serves both languages).
+    let page = format!("{}{}play/{algo}/", super::ROOT, super::LANG_PREFIX);
+    let preview = format!("{}play/{algo}/preview.svg", super::ROOT);
+    // The element's light children are the fallback: shown by browsers
+    // without JavaScript, hidden by the widget's shadow root.
     format!(
         "<figure class=\"playground\" data-algo=\"{algo}\">\
-<dlq-playground algo=\"{algo}\" lang=\"{lang}\"{attrs}></dlq-playground>\
-<figcaption class=\"playground-caption\"><strong>{t_try}: {title}</strong> {summary}</figcaption></figure>\n"
+<dlq-playground algo=\"{algo}\" lang=\"{lang}\"{attrs}>\
+<a class=\"playground-fallback\" href=\"{page}\"><img src=\"{preview}\" alt=\"{title}\" width=\"640\" height=\"360\" loading=\"lazy\">\
+<span>{t_fallback}</span></a></dlq-playground>\
+<figcaption class=\"playground-caption\"><strong>{t_try}: {title}</strong> {summary} \
+<a class=\"playground-open\" href=\"{page}\">{t_open} ↗</a></figcaption></figure>\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::markdown::tests::render_page;
+
+    #[test]
+    fn the_widget_has_a_fallback_link_to_its_page_in_the_readers_language() {
+        let r = render_page("```playground iou\n```\n");
+        assert!(
+            r.html.contains(
+                "<a class=\"playground-fallback\" href=\"../play/iou/\"><img src=\"../play/iou/preview.svg\""
+            ),
+            "{}",
+            r.html
+        );
+        assert!(r
+            .html
+            .contains("<a class=\"playground-open\" href=\"../play/iou/\">"));
+    }
 }

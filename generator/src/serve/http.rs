@@ -104,10 +104,15 @@ fn respond(status: StatusCode, path: &str, body: Bytes) -> Response {
     response
 }
 
-/// The playground widget's embed files may be loaded by pages of other origins.
+/// The playground widget's embed files may be loaded by pages of other
+/// origins: module scripts, the `.wasm` and the source texts
+/// (`sources/<algo>.json`) are all fetched in CORS mode, so a host page on
+/// another origin needs `Access-Control-Allow-Origin: *` on every one of them.
 fn allows_any_origin(path: &str) -> bool {
     path.starts_with("static/playground/")
-        && [".js", ".wasm", ".css"].iter().any(|e| path.ends_with(e))
+        && [".js", ".wasm", ".css", ".json"]
+            .iter()
+            .any(|e| path.ends_with(e))
 }
 
 /// The site path a request path names (`/en/a/` → `en/a/`), or `None` for
@@ -231,6 +236,7 @@ mod tests {
         assert_eq!(content_type("static/style.css"), "text/css; charset=utf-8");
         assert_eq!(content_type("img/A.PNG"), "image/png");
         assert!(allows_any_origin("static/playground/widget.wasm"));
+        assert!(allows_any_origin("static/playground/sources/conv2d.json"));
         assert!(!allows_any_origin("static/search/search.js"));
     }
 }

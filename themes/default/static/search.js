@@ -3,7 +3,11 @@
 // WebAssembly, in the same Rust code that built the index.
 const input = document.getElementById("search-input");
 const box = document.getElementById("search-results");
-const root = document.documentElement.dataset.root || "";
+// The site's root, relative (for links) and absolute (for fetch and import():
+// on the home page the relative root is "", and import() would take a bare
+// "static/…" for a package name).
+const rootLink = document.documentElement.dataset.root || "";
+const root = new URL(rootLink || "./", location.href).href;
 const lang = document.documentElement.lang === "en" ? "en" : "zh";
 const T = lang === "zh"
   ? { all: "全部", zh: "中文", en: "English", none: (q) => `没有找到与「${q}」相关的题目。`, error: "搜索暂时不可用。", label: "语言" }
@@ -79,7 +83,7 @@ function show(query, docs) {
     const excerpt = el("span", { class: "search-excerpt" });
     excerpt.innerHTML = engine.snippet(d.x, query);
     const meta = el("span", { class: "search-meta" }, `${d.c} · ${d.l === "zh" ? "中文" : "English"}`);
-    const a = el("a", { href: root + d.u, role: "option", id: `search-hit-${i}`, lang: d.l }, title, meta, excerpt);
+    const a = el("a", { href: rootLink + d.u, role: "option", id: `search-hit-${i}`, lang: d.l }, title, meta, excerpt);
     box.append(a);
   });
   box.hidden = false;

@@ -1,0 +1,36 @@
+//! What the benchmarks share: the 1,000-page corpus our comparisons with
+//! mdBook, Hugo and Zola use.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// Generates the deterministic 1,000-page corpus with
+/// `../shared/bench/gen_corpus.py --format raw --seed 42` into a fresh
+/// temporary folder named after `bench`; returns (work folder, content folder).
+pub fn corpus(bench: &str) -> (PathBuf, PathBuf) {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let script = repo.join("../shared/bench/gen_corpus.py");
+    let work = std::env::temp_dir().join(format!("dlq-bench-{bench}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    let status = Command::new("python3")
+        .arg(&script)
+        .args(["--out", work.to_str().expect("utf-8 temp path")])
+        .args(["--format", "raw", "--pages", "1000", "--seed", "42"])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));
+    assert!(status.success(), "corpus generation failed");
+    let content = work.join("raw");
+    (work, content)
+}
+
+/// The median of some figures (sorts them in place).
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n.is_multiple_of(2) {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    } else {
+        values[n / 2]
+    }
+}

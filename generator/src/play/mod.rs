@@ -1,0 +1,274 @@
+//! The playground pages: a gallery `/play/` and one full page per algorithm,
+//! `/play/<algo>/`, in both languages (`/en/play/…`), plus a static picture of
+//! each algorithm, `/play/<algo>/preview.svg`, for readers and platforms
+//! without JavaScript.
+//!
+//! The pages only place the `<dlq-playground>` element (the widget in
+//! `themes/default/static/playground/` does the rest) and the "Embed" panel
+//! with copy-paste snippets. `?embed=1` is handled in the browser by the same
+//! page (see `static/playground/page.js`): the site is static, so there is no
+//! separate iframe page.
+//!
+//! Deliberately not here: any computation the widget shows; the preview is
+//! drawn from the final values of a native run of the default input, the same
+//! code the widget runs as WebAssembly.
+
+pub mod preview;
+
+use crate::diagnostics::Diagnostic;
+use crate::lang::Lang;
+use crate::markdown::playground::ALGORITHMS;
+use crate::site::{Sink, Site};
+use crate::theme::Theme;
+use serde_json::{json, Value};
+
+/// URL path (from the site root, no leading slash) of the gallery in `lang`.
+pub fn gallery_url(lang: Lang) -> String {
+    format!("{}play/", lang.url_prefix())
+}
+
+/// URL path of one algorithm's page in `lang`.
+pub fn page_url(algo: &str, lang: Lang) -> String {
+    format!("{}play/{algo}/", lang.url_prefix())
+}
+
+/// Every output file of the playground pages: `(path, bytes)`, and the
+/// template errors met (a page whose template fails is left out).
+pub fn render_pages(
+    site: &Site,
+    theme: &Theme,
+    sink: &Sink<'_>,
+) -> anyhow::Result<Vec<Diagnostic>> {
+    let mut diagnostics = Vec::new();
+    let mut emit = |template: &str, path: String, html: Result<String, String>| match html {
+        Ok(html) => sink(path, html.into_bytes()),
+        Err(message) => {
+            diagnostics.push(Diagnostic::error(template, (1, 1), "template", message));
+            Ok(())
+        }
+    };
+    for lang in Lang::ALL {
+        let url = gallery_url(lang);
+        let html = theme.render("play-index.html", gallery_context(site, lang));
+        emit("play-index.html", format!("{url}index.html"), html)?;
+        for (algo, ..) in ALGORITHMS {
+            let url = page_url(algo, lang);
+            let html = theme.render("play.html", algo_context(site, algo, lang));
+            emit("play.html", format!("{url}index.html"), html)?;
+        }
+    }
+    for (algo, ..) in ALGORITHMS {
+        sink(
+            format!("play/{algo}/preview.svg"),
+            preview::svg(algo).into_bytes(),
+        )?;
+    }
+    Ok(diagnostics)
+}
+
+/// `../` once per folder level of a URL path.
+fn root_of(url: &str) -> String {
+    "../".repeat(url.matches('/').count())
+}
+
+/// What every page of the theme expects (`base.html`), for a playground page.
+fn common_context(site: &Site, lang: Lang, url: &str, other_url: &str, title: &str) -> Value {
+    let other = lang.other();
+    let t_description = match lang {
+        Lang::Zh => "在浏览器里逐步运行面试常考算法：每一步的代码行、数值和图示。",
+        Lang::En => "Step through the algorithms interviewers ask for, in the browser: the code line, the values and a picture at every step.",
+    };
+    json!({
+        "lang": lang.code(),
+        "root": root_of(url),
+        "base_url": site.config.base_url(),
+        "site": { "title": site.config.title(lang), "description": site.config.description(lang) },
+        "t": lang.ui_strings(),
+        "nav": site.nav(lang, Some("")),
+        "page": {
+            "kind": "play",
+            "key": url.trim_end_matches('/'),
+            "url": url,
+            "title": title,
+            "description": t_description,
+            "playground": true,
+            "translation": {
+                "lang": other.code(),
+                "name": other.native_name(),
+                "url": other_url,
+                "exists": true,
+                "ids": [],
+            },
+        },
+    })
+}
+
+fn titles(algo: &str, lang: Lang) -> (&'static str, &'static str) {
+    crate::markdown::playground::describe(algo, lang).unwrap_or(("", ""))
+}
+
+fn gallery_context(site: &Site, lang: Lang) -> Value {
+    let title = match lang {
+        Lang::Zh => "算法演练场",
+        Lang::En => "Algorithm playground",
+    };
+    let mut context = common_context(
+        site,
+        lang,
+        &gallery_url(lang),
+        &gallery_url(lang.other()),
+        title,
+    );
+    let algos: Vec<Value> = ALGORITHMS
+        .iter()
+        .map(|(id, ..)| {
+            let (title, summary) = titles(id, lang);
+            json!({ "id": id, "title": title, "summary": summary, "url": page_url(id, lang),
+                    "preview": format!("play/{id}/preview.svg") })
+        })
+        .collect();
+    context["algos"] = json!(algos);
+    context
+}
+
+fn algo_context(site: &Site, algo: &str, lang: Lang) -> Value {
+    let (title, summary) = titles(algo, lang);
+    let url = page_url(algo, lang);
+    let mut context = common_context(site, lang, &url, &page_url(algo, lang.other()), title);
+    context["page"]["description"] = json!(summary);
+    context["algo"] = json!({
+        "id": algo,
+        "title": title,
+        "summary": summary,
+        "gallery": gallery_url(lang),
+    });
+    context["embed"] = embed_snippets(&site.config.base_url(), algo, lang, title);
+    context
+}
+
+/// The copy-paste snippets of the "Embed" panel. `base` is the site's public
+/// URL; when it is only a path (no `base_url` configured), the page's script
+/// rewrites it to the address the reader sees (`data-base` on the panel).
+fn embed_snippets(base: &str, algo: &str, lang: Lang, title: &str) -> Value {
+    let code = lang.code();
+    let page = format!("{base}{}", page_url(algo, lang));
+    let script = format!(
+        "<script type=\"module\" src=\"{base}static/playground/embed.js\"></script>\n\
+<dlq-playground algo=\"{algo}\" lang=\"{code}\"></dlq-playground>"
+    );
+    let iframe = format!(
+        "<iframe class=\"dlq-playground\" src=\"{page}?embed=1\" title=\"{title}\"\n        \
+loading=\"lazy\" style=\"width:100%;height:720px;border:0\"></iframe>\n\
+<script>\n\
+  // Grows each playground iframe to the height of its content.\n\
+  addEventListener(\"message\", (e) => {{\n\
+    if (!e.data || e.data.type !== \"dlq-playground:height\") return;\n\
+    for (const f of document.querySelectorAll(\"iframe.dlq-playground\"))\n\
+      if (f.contentWindow === e.source) f.style.height = e.data.height + \"px\";\n\
+  }});\n\
+</script>"
+    );
+    let alt = match lang {
+        Lang::Zh => format!("{title}：点击逐步演示"),
+        Lang::En => format!("{title}: click to step through it"),
+    };
+    let markdown = format!("[![{alt}]({base}play/{algo}/preview.svg)]({page})");
+    json!({
+        "base": base,
+        "absolute": base.starts_with("http://") || base.starts_with("https://"),
+        "script": script,
+        "iframe": iframe,
+        "markdown": markdown,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::source::SourceFile;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// Fails when the playground pages, the embed files or the no-JS fallback
+    /// link of a shortcode disappear from the build output.
+    #[test]
+    fn build_output_has_play_pages_embed_files_and_fallback_links() {
+        let sources = [(
+            "cnn/conv.md",
+            "# 卷积\n\n```playground conv2d stride=2\n```\n",
+        )];
+        let sources: Vec<SourceFile> = sources
+            .iter()
+            .map(|(p, t)| SourceFile {
+                rel_path: p.to_string(),
+                display_path: p.to_string(),
+                text: t.to_string(),
+            })
+            .collect();
+        let site = Site::from_sources(&sources, BTreeSet::new(), Config::default(), false);
+        let theme = Theme::load(Path::new("/nonexistent"), "default").unwrap();
+        let output = site.render(&theme);
+        let files = &output.files;
+        let text = |path: &str| {
+            String::from_utf8(
+                files
+                    .get(path)
+                    .unwrap_or_else(|| panic!("{path} missing from the build"))
+                    .clone(),
+            )
+            .unwrap()
+        };
+        for lang in Lang::ALL {
+            let gallery = text(&format!("{}index.html", gallery_url(lang)));
+            for (algo, ..) in ALGORITHMS {
+                assert!(
+                    gallery.contains(&format!("href=\"../{}\"", page_url(algo, lang)))
+                        || gallery.contains(&format!("href=\"../../{}\"", page_url(algo, lang))),
+                    "gallery links to {algo}: {gallery}"
+                );
+                let page = text(&format!("{}index.html", page_url(algo, lang)));
+                assert!(
+                    page.contains(&format!("<dlq-playground algo=\"{algo}\"")),
+                    "{page}"
+                );
+                assert!(page.contains("static/playground/embed.js\"></script>"));
+                assert!(page.contains("?embed=1"), "the iframe snippet");
+                assert!(page.contains(&format!("play/{algo}/preview.svg")));
+            }
+        }
+        for (algo, ..) in ALGORITHMS {
+            let svg = text(&format!("play/{algo}/preview.svg"));
+            assert!(svg.starts_with("<svg") && svg.contains("<rect"), "{svg}");
+        }
+        for file in [
+            "static/playground/embed.js",
+            "static/playground/element.js",
+            "static/playground/widget.css",
+            "static/playground/playground_wasm.js",
+            "static/playground/playground_wasm_bg.wasm",
+        ] {
+            assert!(files.contains_key(file), "{file}");
+        }
+        let chapter = text("cnn/conv/index.html");
+        assert!(
+            chapter.contains("<a class=\"playground-fallback\" href=\"../../play/conv2d/\""),
+            "{chapter}"
+        );
+        assert!(chapter.contains("src=\"../../static/playground/embed.js\""));
+        let en = text("en/cnn/conv/index.html");
+        assert!(en.contains("href=\"../../../en/play/conv2d/\""), "{en}");
+        let plain = text("index.html");
+        assert!(
+            !plain.contains("static/playground/embed.js"),
+            "pages without a widget do not load it"
+        );
+        let errors: Vec<_> = output
+            .report
+            .diagnostics
+            .iter()
+            .filter(|d| d.kind == "template")
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+}
