@@ -662,14 +662,16 @@ impl Site {
     pub fn sitemap(&self, routes: &[Route]) -> String {
         let base = self.config.base_url();
         let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-        for route in routes
+        let pages = routes
             .iter()
             .filter(|r| self.page(&r.key, r.lang).is_some() || r.kind != PageKind::Chapter)
-        {
+            .map(Route::url)
+            .chain(crate::play::urls());
+        for url in pages {
             xml.push_str(&format!(
                 "  <url><loc>{}{}</loc></url>\n",
                 markdown::escape_html(&base),
-                markdown::escape_html(&route.url())
+                markdown::escape_html(&url)
             ));
         }
         xml.push_str("</urlset>\n");

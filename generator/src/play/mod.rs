@@ -32,6 +32,20 @@ pub fn page_url(algo: &str, lang: Lang) -> String {
     format!("{}play/{algo}/", lang.url_prefix())
 }
 
+/// Every playground page's URL path, both languages (for the sitemap).
+pub fn urls() -> Vec<String> {
+    Lang::ALL
+        .iter()
+        .flat_map(|&lang| {
+            std::iter::once(gallery_url(lang)).chain(
+                ALGORITHMS
+                    .iter()
+                    .map(move |(algo, ..)| page_url(algo, lang)),
+            )
+        })
+        .collect()
+}
+
 /// Every output file of the playground pages: `(path, bytes)`, and the
 /// template errors met (a page whose template fails is left out).
 pub fn render_pages(
@@ -247,9 +261,16 @@ mod tests {
             "static/playground/widget.css",
             "static/playground/playground_wasm.js",
             "static/playground/playground_wasm_bg.wasm",
+            "static/playground/sources/conv2d.json",
         ] {
             assert!(files.contains_key(file), "{file}");
         }
+        let sitemap = text("sitemap.xml");
+        assert!(
+            sitemap.contains("<loc>/play/conv2d/</loc>")
+                && sitemap.contains("<loc>/en/play/</loc>"),
+            "{sitemap}"
+        );
         let chapter = text("cnn/conv/index.html");
         assert!(
             chapter.contains("<a class=\"playground-fallback\" href=\"../../play/conv2d/\""),

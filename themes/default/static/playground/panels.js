@@ -147,25 +147,60 @@ export function highlightedCells(algo, step, value) {
 const DOM_LIMIT = 512;
 const MAX_SLICES = 16;
 
-/** A heat map of rows×cols numbers starting at `offset`, highlighted cells outlined. */
-function heatMap(data, offset, rows, cols, marked) {
-  const scale = Math.max(2, Math.min(8, Math.floor(256 / Math.max(rows, cols))));
-  const canvas = h("canvas", { width: cols * scale, height: rows * scale, class: "heat", role: "img" });
+/**
+ * Heat maps already drawn, by value name, shape, slice and a hash of the
+ * numbers: most values (the input, the weights) are the same at every step,
+ * and redrawing thousands of cells made a step of the largest convolution
+ * take tens of milliseconds. Only the highlight outlines are drawn per step.
+ */
+const heatCache = new Map();
+
+function fingerprint(data, offset, count) {
+  let hash = 2166136261;
+  for (let i = 0; i < count; i++) {
+    hash = Math.imul(hash ^ (Math.round(num(data[offset + i]) * 1e6) | 0), 16777619);
+  }
+  return hash >>> 0;
+}
+
+function heatBase(data, offset, rows, cols, scale) {
+  const canvas = document.createElement("canvas");
+  canvas.width = cols * scale;
+  canvas.height = rows * scale;
   const ctx = canvas.getContext("2d");
   let max = 0;
   for (let i = 0; i < rows * cols; i++) max = Math.max(max, Math.abs(num(data[offset + i])) || 0);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      const i = offset + r * cols + c;
-      const v = num(data[i]) / (max || 1);
+      const v = num(data[offset + r * cols + c]) / (max || 1);
       const a = Math.min(1, Math.abs(v) || 0);
       ctx.fillStyle = v >= 0 ? `rgba(217,115,13,${a})` : `rgba(11,99,197,${a})`;
       ctx.fillRect(c * scale, r * scale, scale, scale);
-      if (marked.has(i)) {
-        ctx.strokeStyle = "#111";
-        ctx.strokeRect(c * scale + 0.5, r * scale + 0.5, scale - 1, scale - 1);
-      }
     }
+  }
+  return canvas;
+}
+
+/** A heat map of rows×cols numbers starting at `offset`, highlighted cells outlined. */
+function heatMap(name, data, offset, rows, cols, marked) {
+  const scale = Math.max(2, Math.min(8, Math.floor(256 / Math.max(rows, cols))));
+  const key = `${name}|${rows}×${cols}|${offset}|${fingerprint(data, offset, rows * cols)}`;
+  let base = heatCache.get(key);
+  if (!base) {
+    if (heatCache.size > 256) heatCache.clear();
+    base = heatBase(data, offset, rows, cols, scale);
+    heatCache.set(key, base);
+  }
+  const canvas = h("canvas", { width: cols * scale, height: rows * scale, class: "heat", role: "img" });
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(base, 0, 0);
+  ctx.strokeStyle = "#111";
+  for (const i of marked) {
+    const k = i - offset;
+    if (k < 0 || k >= rows * cols) continue;
+    const r = Math.floor(k / cols);
+    const c = k % cols;
+    ctx.strokeRect(c * scale + 0.5, r * scale + 0.5, scale - 1, scale - 1);
   }
   canvas.setAttribute("aria-label", `${rows}×${cols}`);
   return canvas;
@@ -202,7 +237,7 @@ function valueView(value, marked) {
   for (let s = 0; s < Math.min(slices, large ? MAX_SLICES : slices); s++) {
     const offset = s * rows * cols;
     const label = lead.length ? `[${unflatten(s, lead).join(", ")}]` : null;
-    const grid = large ? heatMap(value.data, offset, rows, cols, marked) : cellGrid(value, offset, rows, cols, marked);
+    const grid = large ? heatMap(value.name, value.data, offset, rows, cols, marked) : cellGrid(value, offset, rows, cols, marked);
     box.append(label ? h("div", { class: "slice" }, h("span", { class: "slice-label" }, label), grid) : grid);
   }
   if (large && slices > MAX_SLICES) box.append(h("div", { class: "more" }, `… ${slices - MAX_SLICES} more`));
