@@ -104,8 +104,11 @@ fn build_bundle(root: &Path, bundle: &Bundle, check: bool) -> Result<()> {
     if !status.success() {
         bail!("building {} for wasm32-unknown-unknown failed (is the target installed? `rustup target add wasm32-unknown-unknown`)", bundle.package);
     }
-    let wasm = root
-        .join("target/wasm32-unknown-unknown/wasm-release")
+    // Where cargo put it: `CARGO_TARGET_DIR` when set (relative to the root), else target/.
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), |dir| root.join(dir));
+    let wasm = target_dir
+        .join("wasm32-unknown-unknown/wasm-release")
         .join(format!("{}.wasm", bundle.lib));
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out)?;
