@@ -105,8 +105,16 @@ impl Browser {
         }
     }
 
-    pub async fn close(mut self) {
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
+        // Drop stops chromedriver and removes the profile.
+    }
+}
+
+/// A test that panics never reaches `close()`: chromedriver (and with it
+/// Chromium) must not outlive it.
+impl Drop for Browser {
+    fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);

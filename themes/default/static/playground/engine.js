@@ -14,23 +14,23 @@ export function loadEngine() {
 }
 
 /**
- * The description of one algorithm: defaults, presets, input schema and the
- * shown source texts. Newer bundles keep the texts out of the module, in
- * `sources/<algo>.json` next to it; they are fetched and merged in.
+ * The description of one algorithm: defaults, presets, input schema, and the
+ * shown source texts, which are data next to the module
+ * (`sources/<algo>.json`), fetched while the module compiles.
  */
 export function loadAlgorithm(algo) {
   if (!descriptions.has(algo)) {
+    const url = new URL(`sources/${encodeURIComponent(algo)}.json`, import.meta.url);
+    const texts = fetch(url).then((response) => {
+      if (!response.ok) throw new Error(`${url}: ${response.status}`);
+      return response.json();
+    });
+    texts.catch(() => {}); // an unknown algo fails in describe() first
     descriptions.set(algo, (async () => {
       await loadEngine();
       const desc = JSON.parse(describe(algo));
       if (desc.ok === false) throw new Error(desc.error.en);
-      if (typeof desc.rust_source !== "string") {
-        const url = new URL(`sources/${encodeURIComponent(algo)}.json`, import.meta.url);
-        const response = await fetch(url);
-        if (!response.ok) throw new Error(`${url}: ${response.status}`);
-        Object.assign(desc, await response.json());
-      }
-      return desc;
+      return Object.assign(desc, await texts);
     })());
   }
   return descriptions.get(algo);
