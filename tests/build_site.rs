@@ -352,9 +352,12 @@ fn the_real_sample_notes_build_into_a_usable_site() {
         .unwrap()
         .filter_map(|e| e.ok())
         .collect();
-    assert!(pages.len() >= 6, "three chapters, home, en, static, …");
+    assert!(pages.len() >= 6, "three chapters, home, static, …");
     let home = read(dir.join("site/index.html"));
     assert!(home.matches("class=\"chapter-list\"").count() >= 1);
+    // Chinese notes give a Chinese site: no English copy, no language switch.
+    assert!(!dir.join("site/en").exists());
+    assert!(!home.contains("class=\"lang-switch\""), "{home}");
 }
 
 #[test]

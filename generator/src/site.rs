@@ -230,10 +230,27 @@ impl Site {
             .or_else(|| self.page(key, lang.other()))
     }
 
-    /// Every page of the site, in both languages.
+    /// The languages the site is published in: those its content is written
+    /// in (Chinese when there is none). A folder of Chinese notes gets a
+    /// Chinese site, not an English copy of it; one `.en.md` file makes the
+    /// site bilingual, and untranslated pages then appear on the English side
+    /// in their own language, with a note.
+    pub fn languages(&self) -> Vec<Lang> {
+        let used: Vec<Lang> = Lang::ALL
+            .into_iter()
+            .filter(|&lang| self.pages.iter().any(|p| p.lang == lang))
+            .collect();
+        if used.is_empty() {
+            vec![Lang::Zh]
+        } else {
+            used
+        }
+    }
+
+    /// Every page of the site, in each of its languages.
     pub fn routes(&self) -> Vec<Route> {
         let mut routes = BTreeSet::new();
-        for lang in Lang::ALL {
+        for lang in self.languages() {
             routes.insert(Route {
                 key: String::new(),
                 kind: PageKind::Home,
@@ -483,13 +500,14 @@ impl Site {
                 "section": { "title": self.title_of(section_key, route.lang), "url": url_of(section_key, route.lang) },
                 "prev": neighbour(position.and_then(|p| p.checked_sub(1))),
                 "next": neighbour(position.map(|p| p + 1)),
-                "translation": {
+                // None on a site in one language: no switch to show.
+                "translation": self.languages().contains(&other).then(|| json!({
                     "lang": other.code(),
                     "name": other.native_name(),
                     "url": url_of(&route.key, other),
                     "exists": own.is_some() && self.page(&route.key, other).is_some(),
                     "ids": partner_ids,
-                },
+                })),
             },
         });
         let template = match route.kind {
@@ -653,7 +671,8 @@ impl Site {
             "site": { "title": self.config.title(Lang::Zh), "description": self.config.description(Lang::Zh) },
             "t": Lang::Zh.ui_strings(), "t_en": Lang::En.ui_strings(), "nav": self.nav(Lang::Zh, Some("")),
             "page": { "kind": "404", "key": "", "url": "404.html", "title": "404",
-                      "translation": { "lang": "en", "name": "English", "url": "en/", "exists": false, "ids": [] } },
+                      "translation": self.languages().contains(&Lang::En).then(|| json!(
+                          { "lang": "en", "name": "English", "url": "en/", "exists": false, "ids": [] })) },
         });
         theme.render("404.html", context)
     }
@@ -666,7 +685,7 @@ impl Site {
             .iter()
             .filter(|r| self.page(&r.key, r.lang).is_some() || r.kind != PageKind::Chapter)
             .map(Route::url)
-            .chain(crate::play::urls());
+            .chain(crate::play::urls(&self.languages()));
         for url in pages {
             xml.push_str(&format!(
                 "  <url><loc>{}{}</loc></url>\n",
@@ -790,10 +809,11 @@ mod tests {
         assert!(s.page("a/x", Lang::En).is_none());
         assert!(s.page("a/x", Lang::Zh).is_some());
         assert_eq!(
-            s.routes().len(),
-            6,
-            "home, section and chapter in both languages"
+            s.languages(),
+            [Lang::Zh],
+            "the last translation gone: a Chinese site"
         );
+        assert_eq!(s.routes().len(), 3, "home, section and chapter");
         s.replace_source(
             &SourceFile {
                 rel_path: "a/z.md".into(),
@@ -803,7 +823,7 @@ mod tests {
             false,
         );
         assert_eq!(s.page("a/z", Lang::Zh).unwrap().title, "Z");
-        assert_eq!(s.routes().len(), 8, "a new chapter in both languages");
+        assert_eq!(s.routes().len(), 4, "a new chapter");
     }
 
     #[test]

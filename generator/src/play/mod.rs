@@ -32,9 +32,9 @@ pub fn page_url(algo: &str, lang: Lang) -> String {
     format!("{}play/{algo}/", lang.url_prefix())
 }
 
-/// Every playground page's URL path, both languages (for the sitemap).
-pub fn urls() -> Vec<String> {
-    Lang::ALL
+/// Every playground page's URL path in `languages` (for the sitemap).
+pub fn urls(languages: &[Lang]) -> Vec<String> {
+    languages
         .iter()
         .flat_map(|&lang| {
             std::iter::once(gallery_url(lang)).chain(
@@ -61,7 +61,8 @@ pub fn render_pages(
             Ok(())
         }
     };
-    for lang in Lang::ALL {
+    let languages = site.languages();
+    for &lang in &languages {
         let url = gallery_url(lang);
         let html = theme.render("play-index.html", gallery_context(site, lang));
         emit("play-index.html", format!("{url}index.html"), html)?;
@@ -106,13 +107,13 @@ fn common_context(site: &Site, lang: Lang, url: &str, other_url: &str, title: &s
             "title": title,
             "description": t_description,
             "playground": true,
-            "translation": {
+            "translation": site.languages().contains(&other).then(|| json!({
                 "lang": other.code(),
                 "name": other.native_name(),
                 "url": other_url,
                 "exists": true,
                 "ids": [],
-            },
+            })),
         },
     })
 }
@@ -208,10 +209,16 @@ mod tests {
     /// link of a shortcode disappear from the build output.
     #[test]
     fn build_output_has_play_pages_embed_files_and_fallback_links() {
-        let sources = [(
-            "cnn/conv.md",
-            "# 卷积\n\n```playground conv2d stride=2\n```\n",
-        )];
+        let sources = [
+            (
+                "cnn/conv.md",
+                "# 卷积\n\n```playground conv2d stride=2\n```\n",
+            ),
+            (
+                "cnn/conv.en.md",
+                "# Convolution\n\n```playground conv2d\n```\n",
+            ),
+        ];
         let sources: Vec<SourceFile> = sources
             .iter()
             .map(|(p, t)| SourceFile {

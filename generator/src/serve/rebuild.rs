@@ -324,6 +324,7 @@ impl Workspace {
     fn update_pages(&mut self, changed: &BTreeSet<String>) -> Outcome {
         let started = Instant::now();
         let before: BTreeSet<Route> = self.site.routes().into_iter().collect();
+        let languages = self.site.languages();
         let mut listing_changed = false;
         let mut touched: BTreeSet<(String, PageKind)> = BTreeSet::new();
         let mut changed_files: Vec<String> = Vec::new();
@@ -362,6 +363,11 @@ impl Workspace {
         }
         if changed_files.is_empty() {
             return empty_outcome();
+        }
+        // The first translation (or the last one gone) changes every page:
+        // the language switch, the English half of the site.
+        if self.site.languages() != languages {
+            return self.reload_everything();
         }
         let after: BTreeSet<Route> = self.site.routes().into_iter().collect();
         let mut update = Update::default();
@@ -698,12 +704,27 @@ mod tests {
     }
 
     #[test]
+    fn the_first_translation_publishes_the_english_site() {
+        let (mut ws, dir) = workspace("languages", &[("a/x.md", "# X\n\n## Q? {#q}\n")]);
+        ws.render_all();
+        assert!(!ws.routes().iter().any(|r| r.lang == Lang::En));
+        std::fs::write(dir.join("content/a/x.en.md"), "# X\n\n## Q? {#q}\n").unwrap();
+        let out = ws.apply(&saved("a/x.en.md"));
+        assert!(out.update.replace_all, "every page gets a language switch");
+        assert!(html(&out.update, "en/a/x/index.html").is_some());
+        assert!(html(&out.update, "a/x/index.html")
+            .unwrap()
+            .contains("class=\"lang-switch\""));
+    }
+
+    #[test]
     fn a_save_re_renders_only_its_pages_and_a_bad_one_keeps_the_last_good_version() {
         let (mut ws, dir) = workspace(
             "save",
             &[
                 ("a/x.md", "# X\n\n## Q? {#q}\n\nold text\n"),
                 ("a/y.md", "# Y\n"),
+                ("a/y.en.md", "# Y\n"),
             ],
         );
         assert!(ws.render_all().update.replace_all);
