@@ -464,7 +464,10 @@ impl Site {
                 .entries
                 .iter()
                 .filter(|e| e.in_toc)
-                .map(|e| json!({ "id": e.id, "title": e.title, "question": e.is_question }))
+                .map(|e| {
+                    json!({ "id": e.id, "title": e.title, "question": e.is_question,
+                                 "title_html": markdown::math::inline_html(&e.title) })
+                })
                 .collect()
         });
         let partner_ids: Vec<&str> = self

@@ -60,6 +60,35 @@ pub fn render_formula(tex: &str, display: bool) -> Result<String, String> {
     })
 }
 
+/// A short text that may hold `$…$` formulas (a question title in the table
+/// of contents) as HTML: the text escaped, each formula rendered. A `$` that
+/// opens no formula (`$5 and $10`) stays text, like in markdown.
+pub fn inline_html(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('$') {
+        let after = &rest[open + 1..];
+        let close = after.find('$').filter(|&end| {
+            let tex = &after[..end];
+            !tex.is_empty() && !tex.starts_with(' ') && !tex.ends_with(' ')
+        });
+        let Some(end) = close else {
+            out.push_str(&super::escape_html(&rest[..open + 1]));
+            rest = after;
+            continue;
+        };
+        out.push_str(&super::escape_html(&rest[..open]));
+        let tex = &after[..end];
+        match render_formula(tex, false) {
+            Ok(html) => out.push_str(&html),
+            Err(_) => out.push_str(&super::escape_html(&format!("${tex}$"))),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(&super::escape_html(rest));
+    out
+}
+
 /// Finds `\ ` used as a row separator inside `cases`/`aligned`-like
 /// environments: KaTeX accepts it as a space and silently renders one long row.
 /// Returns the byte offset of the first such place.
@@ -131,6 +160,18 @@ fn render<'a>(tex: &str, display: bool, offset: usize, cx: &mut Pass<'_>) -> Eve
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn titles_render_their_formulas_and_escape_the_rest() {
+        let html = inline_html("为什么除以 $\\sqrt{d_k}$？<b>");
+        assert!(
+            html.starts_with("为什么除以 <span class=\"katex\">"),
+            "{html}"
+        );
+        assert!(html.ends_with("？&lt;b&gt;"), "{html}");
+        assert_eq!(inline_html("$5 and $10"), "$5 and $10");
+        assert_eq!(inline_html("no math"), "no math");
+    }
 
     #[test]
     fn renders_katex_html() {

@@ -1,0 +1,144 @@
+//! What a reader sees, in a real browser, on the two sites that matter: our
+//! own `content/` and someone else's folder of Chinese notes (the sample
+//! notes). Formulas are KaTeX markup with no errors, the page's scripts run
+//! without errors, the playground in a chapter comes alive, the language
+//! switch leads to the same question. Screenshots go to target/screenshots.
+
+mod support;
+
+use support::browser::{self, Browser};
+use support::http::StaticServer;
+use support::*;
+
+/// Collects uncaught errors and rejected promises from the first script on.
+const ERROR_TRAP: &str = "(() => { window.__errors = window.__errors || []; \
+  addEventListener('error', e => window.__errors.push(String(e.message))); \
+  addEventListener('unhandledrejection', e => window.__errors.push(String(e.reason))); return true; })()";
+
+fn build(content: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let dir = temp_dir(name);
+    let out = generator(
+        &dir,
+        &[
+            "build",
+            "--content",
+            content.to_str().unwrap(),
+            "--output",
+            "site",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir.join("site")
+}
+
+/// Loads `path`, waits for the page's scripts, and checks what every page
+/// must get right.
+async fn visit(b: &Browser, server: &StaticServer, path: &str) {
+    b.client.goto(&server.url(path)).await.unwrap();
+    b.eval(ERROR_TRAP).await;
+    b.wait_until("document.readyState === 'complete'", 15).await;
+    let errors = b
+        .eval("document.querySelectorAll('.katex-error, .math-error').length")
+        .await;
+    assert_eq!(errors, 0, "{path}: formulas that failed");
+    let width = b
+        .eval("document.documentElement.scrollWidth <= innerWidth + 1")
+        .await;
+    assert_eq!(width, true, "{path}: nothing wider than the window");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_site_reads_well_in_a_browser() {
+    let site = build(&repo_root().join("content"), "site-browser-ours");
+    let server = StaticServer::start(&site);
+    let Some(b) = browser::start().await else {
+        return;
+    };
+
+    visit(&b, &server, "").await;
+    let sections = b
+        .eval("document.querySelectorAll('main a[href]').length")
+        .await;
+    assert!(
+        sections.as_u64().unwrap() >= 10,
+        "home lists the chapters: {sections}"
+    );
+    b.screenshot("site-home").await;
+
+    // A chapter with formulas, code and a playground.
+    visit(&b, &server, "foundations/softmax/").await;
+    let katex = b.eval("document.querySelectorAll('.katex').length").await;
+    assert!(
+        katex.as_u64().unwrap() >= 20,
+        "formulas are KaTeX markup: {katex}"
+    );
+    assert_eq!(
+        b.eval(
+            "document.querySelector('.toc a[href=\"#softmax-attention-scale\"] .katex') !== null"
+        )
+        .await,
+        true,
+        "a formula in a question title is rendered in the table of contents too"
+    );
+    b.wait_until(
+        "[...document.querySelectorAll('dlq-playground')].every(p => 'ready' in p.dataset)",
+        20,
+    )
+    .await;
+    assert_eq!(
+        b.eval("window.__errors.length").await,
+        0,
+        "{}",
+        b.eval("window.__errors").await
+    );
+    b.screenshot("site-chapter-zh").await;
+
+    // The language switch keeps the reader on the same question.
+    b.client
+        .goto(&server.url("foundations/softmax/#softmax-subtract-max"))
+        .await
+        .unwrap();
+    b.eval("document.querySelector('.lang-switch').click() || true")
+        .await;
+    b.wait_until("location.pathname.startsWith('/en/')", 10)
+        .await;
+    let at = b.eval("location.pathname + location.hash").await;
+    assert_eq!(at, "/en/foundations/softmax/#softmax-subtract-max");
+    visit(&b, &server, "en/foundations/softmax/").await;
+    b.screenshot("site-chapter-en").await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn someone_elses_chinese_notes_read_well_in_a_browser() {
+    let samples = repo_root().join("../shared/samples");
+    if !require(
+        samples.is_dir(),
+        "../shared/samples (the sample notes beside the repository)",
+    ) {
+        return;
+    }
+    let site = build(&samples, "site-browser-samples");
+    let server = StaticServer::start(&site);
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    visit(&b, &server, "").await;
+    let first = b
+        .eval("document.querySelector('.chapter-list a[href]').getAttribute('href')")
+        .await;
+    let first = first.as_str().expect("a chapter link").to_string();
+    visit(&b, &server, &first).await;
+    let questions = b.eval("document.querySelectorAll('.toc li').length").await;
+    assert!(
+        questions.as_u64().unwrap() >= 5,
+        "questions are found: {questions}"
+    );
+    assert!(
+        b.eval("document.querySelectorAll('.katex').length > 0")
+            .await
+            == true
+    );
+    b.screenshot("site-samples").await;
+    b.close().await;
+}
