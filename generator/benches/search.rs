@@ -18,6 +18,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
+/// Results the search box shows (`RESULTS` in themes/default/static/search.js).
+const RESULTS: usize = 10;
+
 /// Queries a reader of this corpus would type: Chinese, English, mixed.
 const QUERIES: &[&str] = &[
     "反向传播",
@@ -69,7 +72,7 @@ fn main() {
             shard_bytes += gz(&path);
             engine.add_shard(id, &std::fs::read_to_string(&path).expect("shard"));
         }
-        let hits = engine.search(query, Filter::Both, 12);
+        let hits = engine.search(query, Filter::Both, RESULTS);
         let mut chunks: Vec<u32> = hits.iter().map(|&(doc, _)| doc / engine.chunk).collect();
         chunks.sort_unstable();
         chunks.dedup();
@@ -80,7 +83,7 @@ fn main() {
         let mut times = Vec::new();
         for _ in 0..50 {
             let started = Instant::now();
-            std::hint::black_box(engine.search(query, Filter::Both, 12));
+            std::hint::black_box(engine.search(query, Filter::Both, RESULTS));
             times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
         let ms = common::median(&mut times);

@@ -17,8 +17,13 @@ use std::fmt::Write as _;
 pub const TITLE_WEIGHT: f32 = 3.0;
 pub const ALIAS_WEIGHT: f32 = 0.5;
 /// Documents per `docs-N.json`: a result costs its chunk, so small chunks
-/// keep the first query's download small.
-pub const DOCS_PER_CHUNK: usize = 4;
+/// keep the first query's download small; but every file costs the build
+/// (writing 3,000 small files took a second of system time on our CI
+/// machines), so not too small.
+pub const DOCS_PER_CHUNK: usize = 8;
+/// Characters of an answer kept for the result's snippet (the page shows
+/// about 90 around the first match).
+const EXCERPT_CHARS: usize = 200;
 /// BM25 impacts are stored as integers: impact × this, rounded.
 const IMPACT_SCALE: f32 = 10.0;
 /// Aim for shards of about this many bytes before compression.
@@ -170,7 +175,7 @@ fn docs_json(docs: &[&Doc]) -> String {
     let items: Vec<String> = docs
         .iter()
         .map(|d| {
-            let excerpt: String = d.text.chars().take(300).collect();
+            let excerpt: String = d.text.chars().take(EXCERPT_CHARS).collect();
             format!(
                 "{{\"u\":{},\"t\":{},\"c\":{},\"l\":{},\"x\":{}}}",
                 json_string(&d.url),

@@ -13,6 +13,9 @@ const T = lang === "zh"
   ? { all: "全部", zh: "中文", en: "English", none: (q) => `没有找到与「${q}」相关的题目。`, error: "搜索暂时不可用。", label: "语言" }
   : { all: "Both", zh: "中文", en: "English", none: (q) => `No questions match “${q}”.`, error: "Search is unavailable.", label: "Language" };
 
+// Results shown per query: each may need its own document chunk on a cold
+// first query, so ten, not more.
+const RESULTS = 10;
 let engine = null;          // the wasm SearchEngine, created on first use
 let loading = null;         // promise of the engine
 const chunks = new Map();   // doc chunk number → promise of its documents
@@ -48,7 +51,7 @@ async function search(query) {
   const missing = Array.from(e.missing_shards(query));
   const shards = await Promise.all(missing.map((id) => fetchText(`search/shard-${id}.txt`)));
   missing.forEach((id, i) => e.add_shard(id, shards[i]));
-  const ids = Array.from(e.search(query, filter === "all" ? "" : filter, 12));
+  const ids = Array.from(e.search(query, filter === "all" ? "" : filter, RESULTS));
   const size = e.chunk();
   return Promise.all(ids.map(async (id) => (await docsChunk(Math.floor(id / size)))[id % size]));
 }
