@@ -112,7 +112,7 @@ fn main() {
         sorted[0],
         sorted[SAMPLES - 1]
     );
-    assert!(checked >= 2000, "only {checked} pages checked");
+    assert!(checked >= 1000, "only {checked} pages checked");
     println!(
         "afterwards: all {checked} HTML pages identical to a fresh build of the edited content"
     );
@@ -174,13 +174,16 @@ fn compare_with_build(port: u16, content: &Path, work: &Path) -> usize {
         .filter_map(|l| l.trim().strip_prefix(&prefix))
         .map(|loc| loc.trim_end_matches("</loc></url>").to_string())
         .collect();
-    // Untranslated pages are not in the sitemap, but their English stand-ins are served.
-    let english: Vec<String> = paths
-        .iter()
-        .filter(|p| !p.starts_with("en/"))
-        .map(|p| format!("en/{p}"))
-        .collect();
-    paths.extend(english);
+    // On a bilingual site, untranslated pages are not in the sitemap, but
+    // their English stand-ins are served (the corpus is Chinese only: none).
+    if paths.iter().any(|p| p.starts_with("en/")) {
+        let english: Vec<String> = paths
+            .iter()
+            .filter(|p| !p.starts_with("en/"))
+            .map(|p| format!("en/{p}"))
+            .collect();
+        paths.extend(english);
+    }
     let mut checked = 0;
     for path in &paths {
         let (status, served) = get(port, &format!("/{path}"));
