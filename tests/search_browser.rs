@@ -48,6 +48,12 @@ async fn typing_a_query_lists_the_matching_question_first() {
         .eval("document.querySelector('#search-results mark').textContent")
         .await;
     assert_eq!(mark.as_str(), Some("溢出"), "the match is highlighted");
+    assert_eq!(
+        b.eval("document.querySelectorAll('#search-results .search-filter button').length")
+            .await,
+        3,
+        "a bilingual site offers 全部 / 中文 / English"
+    );
     b.screenshot("search-zh").await;
 
     // The cold first query: what it downloaded, and the gzipped size of those files.

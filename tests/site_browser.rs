@@ -140,5 +140,24 @@ async fn someone_elses_chinese_notes_read_well_in_a_browser() {
             == true
     );
     b.screenshot("site-samples").await;
+
+    // Search on a Chinese-only site: results, and no 中文/English filter.
+    let input = b
+        .client
+        .find(fantoccini::Locator::Css("#search-input"))
+        .await
+        .unwrap();
+    input.send_keys("梯度消失").await.unwrap();
+    b.wait_until(
+        "document.querySelector('#search-results a[role=option]') !== null",
+        15,
+    )
+    .await;
+    assert_eq!(
+        b.eval("document.querySelector('#search-results .search-filter') === null")
+            .await,
+        true,
+        "one language: no language filter"
+    );
     b.close().await;
 }

@@ -17,6 +17,7 @@ const T = lang === "zh"
 // first query, so ten, not more.
 const RESULTS = 10;
 let engine = null;          // the wasm SearchEngine, created on first use
+let bilingual = true;       // false when the index holds one language: no filter to show
 let loading = null;         // promise of the engine
 const chunks = new Map();   // doc chunk number → promise of its documents
 let filter = "all";
@@ -35,6 +36,8 @@ function load() {
     const wasm = await import(root + "static/search/search.js");
     await wasm.default();
     const meta = await fetchText("search/meta.txt");
+    const count = (key) => Number((meta.match(new RegExp(`^${key}=(\\d+)$`, "m")) || [])[1] || 0);
+    bilingual = count("zh") > 0 && count("zh") < count("docs");
     engine = new wasm.SearchEngine(meta);
     return engine;
   })();
@@ -75,7 +78,7 @@ function filters() {
 }
 
 function show(query, docs) {
-  box.replaceChildren(filters());
+  box.replaceChildren(...(bilingual ? [filters()] : []));
   active = -1;
   if (!docs.length) {
     box.append(el("p", { class: "search-empty" }, T.none(query)));
