@@ -18,11 +18,11 @@ fn load_index(public: &Path) -> Index {
     let dir = public.join("search");
     let mut engine = Engine::from_meta(&read(dir.join("meta.txt"))).expect("meta");
     for id in 0..engine.shards {
-        engine.add_shard(id, &read(dir.join(format!("shard-{id}.txt"))));
+        engine.add_shard(id, &read(dir.join(search::index::shard_file(id))));
     }
     let mut docs = Vec::new();
     for chunk in 0.. {
-        let path = dir.join(format!("docs-{chunk}.json"));
+        let path = dir.join(search::index::docs_file(chunk));
         if !path.exists() {
             break;
         }
@@ -131,7 +131,7 @@ fn hostile_content_cannot_break_the_index_or_inject_markup() {
     .unwrap();
     let out = generator(&dir, &["build"]);
     assert!(out.status.success());
-    let docs = read(dir.join("public/search/docs-0.json"));
+    let docs = read(dir.join("public/search").join(search::index::docs_file(0)));
     assert!(
         !docs.contains("</script") && !docs.contains("<img"),
         "{docs}"

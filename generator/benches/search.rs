@@ -68,7 +68,7 @@ fn main() {
         let mut engine = Engine::from_meta(&meta).expect("meta");
         let (mut shard_bytes, mut chunk_bytes) = (0, 0);
         for id in engine.missing_shards(query) {
-            let path = dir.join(format!("shard-{id}.txt"));
+            let path = dir.join(search::index::shard_file(id));
             shard_bytes += gz(&path);
             engine.add_shard(id, &std::fs::read_to_string(&path).expect("shard"));
         }
@@ -77,7 +77,7 @@ fn main() {
         chunks.sort_unstable();
         chunks.dedup();
         for chunk in chunks {
-            chunk_bytes += gz(&dir.join(format!("docs-{chunk}.json")));
+            chunk_bytes += gz(&dir.join(search::index::docs_file(chunk)));
         }
         let bytes = base + shard_bytes + chunk_bytes;
         let mut times = Vec::new();

@@ -615,9 +615,12 @@ impl Site {
         });
         report.summary.search_time = started.elapsed();
         report.summary.search_docs = index.docs;
-        for (name, text) in index.files {
-            sink(format!("search/{name}"), text.into_bytes())?;
-        }
+        // In parallel: the index is a few thousand small files, spread over
+        // folders so that they can be created at the same time.
+        index
+            .files
+            .into_par_iter()
+            .try_for_each(|(name, text)| sink(format!("search/{name}"), text.into_bytes()))?;
         report.summary.questions = self
             .pages
             .iter()

@@ -240,18 +240,13 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::{build, Doc};
+    use crate::index::{build, shard_file, Doc};
 
     fn engine(docs: &[Doc], glossary: &[(String, String)]) -> Engine {
         let files = build(docs, glossary);
         let mut engine = Engine::from_meta(&files.files["meta.txt"]).unwrap();
-        for (name, text) in &files.files {
-            if let Some(id) = name
-                .strip_prefix("shard-")
-                .and_then(|n| n.strip_suffix(".txt"))
-            {
-                engine.add_shard(id.parse().unwrap(), text);
-            }
+        for id in 0..engine.shards {
+            engine.add_shard(id, &files.files[&shard_file(id)]);
         }
         engine
     }

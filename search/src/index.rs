@@ -24,6 +24,22 @@ pub const DOCS_PER_CHUNK: usize = 8;
 /// Characters of an answer kept for the result's snippet (the page shows
 /// about 90 around the first match).
 const EXCERPT_CHARS: usize = 200;
+/// Document chunks per folder: files are spread over folders because a
+/// file system creates files in one folder one at a time, and writing the
+/// index is mostly creating files.
+const CHUNKS_PER_FOLDER: u32 = 128;
+
+/// The index file of term shard `id`, below the index folder. The page's
+/// search script (themes/default/static/search.js) builds the same names.
+pub fn shard_file(id: u32) -> String {
+    format!("shards/{id}.txt")
+}
+
+/// The index file of document chunk `chunk`, below the index folder.
+pub fn docs_file(chunk: u32) -> String {
+    format!("docs/{}/{chunk}.json", chunk / CHUNKS_PER_FOLDER)
+}
+
 /// BM25 impacts are stored as integers: impact × this, rounded.
 const IMPACT_SCALE: f32 = 10.0;
 /// Aim for shards of about this many bytes before compression.
@@ -154,10 +170,10 @@ pub fn build<'d>(docs: &'d [Doc], glossary: &'d [(String, String)]) -> IndexFile
         ),
     );
     for (i, shard) in shards.into_iter().enumerate() {
-        files.insert(format!("shard-{i}.txt"), shard);
+        files.insert(shard_file(i as u32), shard);
     }
     for (i, chunk) in ordered.chunks(DOCS_PER_CHUNK).enumerate() {
-        files.insert(format!("docs-{i}.json"), docs_json(chunk));
+        files.insert(docs_file(i as u32), docs_json(chunk));
     }
     IndexFiles {
         files,
@@ -343,13 +359,13 @@ mod tests {
         let files = build(&[doc("en", "A", "x"), doc("zh", "甲", "乙")], &[]);
         assert_eq!(files.docs, 2);
         assert!(files.files["meta.txt"].contains("docs=2\nzh=1\n"));
-        assert!(files.files["docs-0.json"].starts_with("[{\"u\":\"zh/甲\""));
+        assert!(files.files[&docs_file(0)].starts_with("[{\"u\":\"zh/甲\""));
     }
 
     #[test]
     fn hostile_text_is_escaped_in_doc_data() {
         let files = build(&[doc("zh", "</script><b>", "\"quotes\" & \u{2028}")], &[]);
-        let json = &files.files["docs-0.json"];
+        let json = &files.files[&docs_file(0)];
         assert!(!json.contains("</script>") && !json.contains("<b>"));
         assert!(json.contains("\\u003c/script\\u003e"));
         assert!(json.contains("\\\"quotes\\\" \\u0026 \\u2028"));

@@ -45,14 +45,15 @@ function load() {
 }
 
 function docsChunk(n) {
-  if (!chunks.has(n)) chunks.set(n, fetchText(`search/docs-${n}.json`).then(JSON.parse));
+  // Named like search::index::docs_file.
+  if (!chunks.has(n)) chunks.set(n, fetchText(`search/docs/${Math.floor(n / 128)}/${n}.json`).then(JSON.parse));
   return chunks.get(n);
 }
 
 async function search(query) {
   const e = await load();
   const missing = Array.from(e.missing_shards(query));
-  const shards = await Promise.all(missing.map((id) => fetchText(`search/shard-${id}.txt`)));
+  const shards = await Promise.all(missing.map((id) => fetchText(`search/shards/${id}.txt`)));
   missing.forEach((id, i) => e.add_shard(id, shards[i]));
   const ids = Array.from(e.search(query, filter === "all" ? "" : filter, RESULTS));
   const size = e.chunk();
