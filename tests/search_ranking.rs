@@ -56,22 +56,6 @@ impl Index {
     }
 }
 
-fn build(content: &Path, name: &str) -> std::path::PathBuf {
-    let dir = temp_dir(name);
-    let out = generator(
-        &dir,
-        &[
-            "build",
-            "--content",
-            content.to_str().unwrap(),
-            "--output",
-            "site",
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    dir.join("site")
-}
-
 /// (query, a fragment of the title that must rank first)
 const SAMPLE_NOTES: &[(&str, &str)] = &[
     ("梯度消失", "梯度消失"),
@@ -97,7 +81,7 @@ fn the_sample_notes_are_searchable() {
     ) {
         return;
     }
-    let index = load_index(&build(&samples, "rank-samples"));
+    let index = load_index(&build_site(&samples, "rank-samples"));
     let mut failures = Vec::new();
     for &(query, expected) in SAMPLE_NOTES {
         let titles = index.titles(query);
@@ -213,7 +197,7 @@ const OUR_CONTENT: &[(&str, Filter, &str, usize)] = &[
 
 #[test]
 fn our_content_ranks_the_right_question_first() {
-    let index = load_index(&build(&repo_root().join("content"), "rank-content"));
+    let index = load_index(&build_site(&repo_root().join("content"), "rank-content"));
     let mut failures = Vec::new();
     for &(query, filter, id, n) in OUR_CONTENT {
         let top = index.top(query, filter, n.max(3));

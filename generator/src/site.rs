@@ -740,10 +740,11 @@ fn list_assets(content_dir: &Path) -> BTreeSet<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn site(files: &[(&str, &str)]) -> Site {
+    /// A site from in-memory files `(path, text)`.
+    pub(crate) fn site(files: &[(&str, &str)]) -> Site {
         let sources: Vec<SourceFile> = files
             .iter()
             .map(|(p, t)| SourceFile {

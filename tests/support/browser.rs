@@ -105,6 +105,26 @@ impl Browser {
         }
     }
 
+    /// Types `query` into the page's search box and returns the first
+    /// result's `href` (as written in the page) once results are shown.
+    pub async fn first_search_result(&self, query: &str) -> String {
+        let input = self
+            .client
+            .find(fantoccini::Locator::Css("#search-input"))
+            .await
+            .expect("a search box");
+        input.send_keys(query).await.expect("typing");
+        self.wait_until(
+            "document.querySelector('#search-results a[role=option]') !== null",
+            15,
+        )
+        .await;
+        let href = self
+            .eval("document.querySelector('#search-results a[role=option]').getAttribute('href')")
+            .await;
+        href.as_str().expect("an href").to_string()
+    }
+
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
         // Drop stops chromedriver and removes the profile.

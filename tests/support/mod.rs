@@ -62,6 +62,24 @@ pub fn read(path: impl AsRef<Path>) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
+/// Builds `content` with the CLI into a fresh temporary folder named after
+/// `name`; returns the site folder.
+pub fn build_site(content: &Path, name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    let out = generator(
+        &dir,
+        &[
+            "build",
+            "--content",
+            content.to_str().expect("UTF-8 path"),
+            "--output",
+            "site",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    dir.join("site")
+}
+
 /// In CI a missing prerequisite fails the test; locally it is skipped loudly.
 pub fn require(available: bool, what: &str) -> bool {
     if available {

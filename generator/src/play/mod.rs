@@ -200,16 +200,13 @@ loading=\"lazy\" style=\"width:100%;height:720px;border:0\"></iframe>\n\
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
-    use crate::source::SourceFile;
-    use std::collections::BTreeSet;
     use std::path::Path;
 
     /// Fails when the playground pages, the embed files or the no-JS fallback
     /// link of a shortcode disappear from the build output.
     #[test]
     fn build_output_has_play_pages_embed_files_and_fallback_links() {
-        let sources = [
+        let site = crate::site::tests::site(&[
             (
                 "cnn/conv.md",
                 "# 卷积\n\n```playground conv2d stride=2\n```\n",
@@ -218,16 +215,7 @@ mod tests {
                 "cnn/conv.en.md",
                 "# Convolution\n\n```playground conv2d\n```\n",
             ),
-        ];
-        let sources: Vec<SourceFile> = sources
-            .iter()
-            .map(|(p, t)| SourceFile {
-                rel_path: p.to_string(),
-                display_path: p.to_string(),
-                text: t.to_string(),
-            })
-            .collect();
-        let site = Site::from_sources(&sources, BTreeSet::new(), Config::default(), false);
+        ]);
         let theme = Theme::load(Path::new("/nonexistent"), "default").unwrap();
         let output = site.render(&theme);
         let files = &output.files;
