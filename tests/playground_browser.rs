@@ -19,15 +19,10 @@ use support::browser::{self, Browser};
 use support::http::StaticServer;
 use support::*;
 
-const ALGOS: [&str; 7] = [
-    "backprop",
-    "softmax",
-    "conv2d",
-    "iou",
-    "nms",
-    "auc",
-    "batchnorm",
-];
+/// The crate's algorithms, by id.
+fn algos() -> impl Iterator<Item = &'static str> {
+    playground_wasm::api::ALGORITHMS.iter().map(|a| a.id)
+}
 
 /// The crate's defaults for `algo`, and its trace for them (native, not wasm).
 fn native(algo: &str, input: Option<&Value>) -> (Value, Value) {
@@ -201,7 +196,7 @@ async fn every_algorithm_steps_through_the_native_trace() {
         return;
     };
     let mut figures = Vec::new();
-    for algo in ALGOS {
+    for algo in algos() {
         let (_, trace) = native(algo, None);
         let n = trace["steps"].as_array().expect("steps").len();
         b.client
@@ -383,7 +378,7 @@ async fn stepping_at_the_largest_sizes_is_timed() {
         return;
     };
     println!("\nlargest allowed inputs: run once, then time per step (target ≤ 16 ms/step):");
-    for algo in ALGOS {
+    for algo in algos() {
         let input = largest_input(algo);
         b.client
             .goto(&server.url(&format!("en/play/{algo}/")))

@@ -5,22 +5,20 @@
 use super::{escape_html, Pass};
 use crate::lang::Lang;
 
-/// The algorithms of `playground-wasm`, with a one-line description in each language.
-pub const ALGORITHMS: [(&str, &str, &str, &str, &str); 7] = [
-    ("backprop", "反向传播", "Backpropagation", "一个小型多层感知机的前向、反向传播和一次 SGD 更新，逐步显示每个 δ 和梯度。", "Forward pass, backward pass and one SGD step of a small MLP, showing every δ and gradient."),
-    ("softmax", "Softmax 与交叉熵", "Softmax and cross-entropy", "数值稳定的 softmax、log-softmax、交叉熵及其梯度 p − y，并演示朴素写法为何溢出。", "Stable softmax, log-softmax, cross-entropy and its gradient p − y, and why the naive form overflows."),
-    ("conv2d", "二维卷积", "2-D convolution", "多通道二维卷积的前向（逐个窗口）与反向传播，支持步长、填充和空洞。", "Multi-channel 2-D convolution forward (window by window) and backward, with stride, padding and dilation."),
-    ("iou", "IoU 系列", "IoU and friends", "两个框的 IoU、GIoU、DIoU、CIoU，包括不相交的情况。", "IoU, GIoU, DIoU and CIoU of two boxes, including boxes that do not overlap."),
-    ("nms", "非极大值抑制", "Non-maximum suppression", "按分数贪心地保留框并抑制与之重叠超过阈值的框。", "Greedy NMS: keep the best box, suppress the boxes that overlap it beyond the threshold."),
-    ("auc", "ROC 曲线与 AUC", "ROC curve and AUC", "按分数排序、扫过阈值画出 ROC 曲线，用梯形法和秩和公式计算 AUC（含并列分数）。", "Sort by score, sweep thresholds to draw the ROC curve, and compute AUC by trapezoids and by rank sums (with ties)."),
-    ("batchnorm", "批归一化", "Batch normalization", "批归一化的训练/推理前向传播与反向传播（紧凑公式）。", "Batch-norm forward in training and inference mode, and its backward pass in the compact form."),
-];
+/// The playground algorithms' ids, in the crate's order.
+pub fn ids() -> impl Iterator<Item = &'static str> {
+    playground_wasm::api::ALGORITHMS.iter().map(|a| a.id)
+}
 
+/// An algorithm's title and one-line summary in `lang` (the crate's own texts).
 pub fn describe(algo: &str, lang: Lang) -> Option<(&'static str, &'static str)> {
-    ALGORITHMS.iter().find(|a| a.0 == algo).map(|a| match lang {
-        Lang::Zh => (a.1, a.3),
-        Lang::En => (a.2, a.4),
-    })
+    playground_wasm::api::ALGORITHMS
+        .iter()
+        .find(|a| a.id == algo)
+        .map(|a| match lang {
+            Lang::Zh => (a.title_zh, a.summary_zh),
+            Lang::En => (a.title_en, a.summary_en),
+        })
 }
 
 /// `args` is what follows `playground` in the fence: `conv2d stride=2 padding=1`.
@@ -28,7 +26,7 @@ pub fn render(args: &str, offset: usize, cx: &mut Pass<'_>) -> String {
     let mut words = args.split_whitespace();
     let algo = words.next().unwrap_or("");
     let Some((title, summary)) = describe(algo, cx.lang) else {
-        let known: Vec<&str> = ALGORITHMS.iter().map(|a| a.0).collect();
+        let known: Vec<&str> = ids().collect();
         cx.error(
             offset,
             "playground",

@@ -17,7 +17,7 @@ pub mod preview;
 
 use crate::diagnostics::Diagnostic;
 use crate::lang::Lang;
-use crate::markdown::playground::ALGORITHMS;
+use crate::markdown::playground::ids;
 use crate::site::{Sink, Site};
 use crate::theme::Theme;
 use serde_json::{json, Value};
@@ -37,11 +37,7 @@ pub fn urls(languages: &[Lang]) -> Vec<String> {
     languages
         .iter()
         .flat_map(|&lang| {
-            std::iter::once(gallery_url(lang)).chain(
-                ALGORITHMS
-                    .iter()
-                    .map(move |(algo, ..)| page_url(algo, lang)),
-            )
+            std::iter::once(gallery_url(lang)).chain(ids().map(move |algo| page_url(algo, lang)))
         })
         .collect()
 }
@@ -66,13 +62,13 @@ pub fn render_pages(
         let url = gallery_url(lang);
         let html = theme.render("play-index.html", gallery_context(site, lang));
         emit("play-index.html", format!("{url}index.html"), html)?;
-        for (algo, ..) in ALGORITHMS {
+        for algo in ids() {
             let url = page_url(algo, lang);
             let html = theme.render("play.html", algo_context(site, algo, lang));
             emit("play.html", format!("{url}index.html"), html)?;
         }
     }
-    for (algo, ..) in ALGORITHMS {
+    for algo in ids() {
         sink(
             format!("play/{algo}/preview.svg"),
             preview::svg(algo).into_bytes(),
@@ -134,9 +130,8 @@ fn gallery_context(site: &Site, lang: Lang) -> Value {
         &gallery_url(lang.other()),
         title,
     );
-    let algos: Vec<Value> = ALGORITHMS
-        .iter()
-        .map(|(id, ..)| {
+    let algos: Vec<Value> = ids()
+        .map(|id| {
             let (title, summary) = titles(id, lang);
             json!({ "id": id, "title": title, "summary": summary, "url": page_url(id, lang),
                     "preview": format!("play/{id}/preview.svg") })
@@ -230,7 +225,7 @@ mod tests {
         };
         for lang in Lang::ALL {
             let gallery = text(&format!("{}index.html", gallery_url(lang)));
-            for (algo, ..) in ALGORITHMS {
+            for algo in ids() {
                 assert!(
                     gallery.contains(&format!("href=\"../{}\"", page_url(algo, lang)))
                         || gallery.contains(&format!("href=\"../../{}\"", page_url(algo, lang))),
@@ -246,7 +241,7 @@ mod tests {
                 assert!(page.contains(&format!("play/{algo}/preview.svg")));
             }
         }
-        for (algo, ..) in ALGORITHMS {
+        for algo in ids() {
             let svg = text(&format!("play/{algo}/preview.svg"));
             assert!(svg.starts_with("<svg") && svg.contains("<rect"), "{svg}");
         }

@@ -487,7 +487,7 @@ mod tests {
 
     #[test]
     fn every_algorithm_gets_a_drawn_picture() {
-        for (algo, ..) in crate::markdown::playground::ALGORITHMS {
+        for algo in crate::markdown::playground::ids() {
             let svg = svg(algo);
             assert!(default_run(algo).is_some(), "{algo} runs");
             // The frame and the button are 2 rects; a picture adds shapes.
