@@ -22,6 +22,8 @@ pub struct Site {
     pub content_dir: PathBuf,
     pub pages: Vec<Page>,
     index: HashMap<(String, Lang), usize>,
+    /// The languages the content is written in (see [`Site::languages`]).
+    languages: Vec<Lang>,
     /// Content-relative paths of the non-markdown files (images …), copied as they are.
     pub assets: BTreeSet<String>,
     /// Problems found while loading and parsing.
@@ -60,7 +62,7 @@ fn url_of(key: &str, lang: Lang) -> String {
 }
 
 /// `../` once per folder level of a URL path, so that links work under any base path.
-fn root_prefix(url: &str) -> String {
+pub(crate) fn root_prefix(url: &str) -> String {
     "../".repeat(url.matches('/').count())
 }
 
@@ -138,6 +140,7 @@ impl Site {
             content_dir: PathBuf::new(),
             pages,
             index: HashMap::new(),
+            languages: Vec::new(),
             assets,
             diagnostics,
             glossary: Vec::new(),
@@ -202,6 +205,15 @@ impl Site {
             .enumerate()
             .map(|(i, p)| ((p.key.clone(), p.lang), i))
             .collect();
+        let used: Vec<Lang> = Lang::ALL
+            .into_iter()
+            .filter(|&lang| self.pages.iter().any(|p| p.lang == lang))
+            .collect();
+        self.languages = if used.is_empty() {
+            vec![Lang::Zh]
+        } else {
+            used
+        };
         self.recheck_translations();
         self.relist();
     }
@@ -225,7 +237,8 @@ impl Site {
     }
 
     /// The page in `lang`, or its other-language original when not translated yet.
-    fn page_or_fallback(&self, key: &str, lang: Lang) -> Option<&Page> {
+    /// The page a route shows: its own, or the other language's while untranslated.
+    pub(crate) fn page_or_fallback(&self, key: &str, lang: Lang) -> Option<&Page> {
         self.page(key, lang)
             .or_else(|| self.page(key, lang.other()))
     }
@@ -235,22 +248,14 @@ impl Site {
     /// Chinese site, not an English copy of it; one `.en.md` file makes the
     /// site bilingual, and untranslated pages then appear on the English side
     /// in their own language, with a note.
-    pub fn languages(&self) -> Vec<Lang> {
-        let used: Vec<Lang> = Lang::ALL
-            .into_iter()
-            .filter(|&lang| self.pages.iter().any(|p| p.lang == lang))
-            .collect();
-        if used.is_empty() {
-            vec![Lang::Zh]
-        } else {
-            used
-        }
+    pub fn languages(&self) -> &[Lang] {
+        &self.languages
     }
 
     /// Every page of the site, in each of its languages.
     pub fn routes(&self) -> Vec<Route> {
         let mut routes = BTreeSet::new();
-        for lang in self.languages() {
+        for &lang in self.languages() {
             routes.insert(Route {
                 key: String::new(),
                 kind: PageKind::Home,
@@ -316,7 +321,8 @@ impl Site {
         keys
     }
 
-    fn title_of(&self, key: &str, lang: Lang) -> String {
+    /// The title shown for `key` in `lang` (chapter titles in listings, search results).
+    pub(crate) fn title_of(&self, key: &str, lang: Lang) -> String {
         match self.page_or_fallback(key, lang) {
             Some(page) if !page.title.is_empty() => page.title.clone(),
             _ if key.is_empty() => self.config.title(lang).to_string(),
@@ -503,21 +509,15 @@ impl Site {
                 "section": { "title": self.title_of(section_key, route.lang), "url": url_of(section_key, route.lang) },
                 "prev": neighbour(position.and_then(|p| p.checked_sub(1))),
                 "next": neighbour(position.map(|p| p + 1)),
-                // None on a site in one language: no switch to show.
-                "translation": self.languages().contains(&other).then(|| json!({
-                    "lang": other.code(),
-                    "name": other.native_name(),
-                    "url": url_of(&route.key, other),
-                    "exists": own.is_some() && self.page(&route.key, other).is_some(),
-                    "ids": partner_ids,
-                })),
+                "translation": self.translation(
+                    other,
+                    &url_of(&route.key, other),
+                    own.is_some() && self.page(&route.key, other).is_some(),
+                    &partner_ids,
+                ),
             },
         });
-        let template = match route.kind {
-            PageKind::Home => "home.html",
-            PageKind::Section => "section.html",
-            PageKind::Chapter => "page.html",
-        };
+        let template = template_of(route.kind);
         let (texts, mut diagnostics, stats) = match rendered {
             Some(r) if own.is_some() => (r.texts, r.diagnostics, r.stats),
             _ => (Vec::new(), Vec::new(), Stats::default()),
@@ -677,10 +677,26 @@ impl Site {
             "site": { "title": self.config.title(Lang::Zh), "description": self.config.description(Lang::Zh) },
             "t": Lang::Zh.ui_strings(), "t_en": Lang::En.ui_strings(), "nav": self.nav(Lang::Zh, Some("")),
             "page": { "kind": "404", "key": "", "url": "404.html", "title": "404",
-                      "translation": self.languages().contains(&Lang::En).then(|| json!(
-                          { "lang": "en", "name": "English", "url": "en/", "exists": false, "ids": [] })) },
+                      "translation": self.translation(Lang::En, &url_of("", Lang::En), false, &[]) },
         });
         theme.render("404.html", context)
+    }
+
+    /// The language switch of a page (`page.translation` in templates): the
+    /// same page in `other` at `url`, whose `exists` says whether it is a real
+    /// translation and `ids` its question ids. None on a site in one
+    /// language: there is no switch to show.
+    pub(crate) fn translation(
+        &self,
+        other: Lang,
+        url: &str,
+        exists: bool,
+        ids: &[&str],
+    ) -> Option<Value> {
+        self.languages().contains(&other).then(|| {
+            json!({ "lang": other.code(), "name": other.native_name(), "url": url,
+                    "exists": exists, "ids": ids })
+        })
     }
 
     /// `sitemap.xml` for `routes`.
@@ -691,7 +707,7 @@ impl Site {
             .iter()
             .filter(|r| self.page(&r.key, r.lang).is_some() || r.kind != PageKind::Chapter)
             .map(Route::url)
-            .chain(crate::play::urls(&self.languages()));
+            .chain(crate::play::urls(self.languages()));
         for url in pages {
             xml.push_str(&format!(
                 "  <url><loc>{}{}</loc></url>\n",
@@ -721,6 +737,15 @@ impl Resolver for Site {
 
     fn has_asset(&self, path: &str) -> bool {
         self.assets.contains(path)
+    }
+}
+
+/// The template a page of this kind is rendered with.
+pub(crate) fn template_of(kind: PageKind) -> &'static str {
+    match kind {
+        PageKind::Home => "home.html",
+        PageKind::Section => "section.html",
+        PageKind::Chapter => "page.html",
     }
 }
 

@@ -30,7 +30,8 @@ const EXCERPT_CHARS: usize = 200;
 const CHUNKS_PER_FOLDER: u32 = 128;
 
 /// The index file of term shard `id`, below the index folder. The page's
-/// search script (themes/default/static/search.js) builds the same names.
+/// search script (themes/default/static/search.js) builds the same names,
+/// with `chunk` and `folder` from `meta.txt`.
 pub fn shard_file(id: u32) -> String {
     format!("shards/{id}.txt")
 }
@@ -165,7 +166,7 @@ pub fn build<'d>(docs: &'d [Doc], glossary: &'d [(String, String)]) -> IndexFile
     files.insert(
         "meta.txt".to_string(),
         format!(
-            "version=1\nshards={shard_count}\nchunk={DOCS_PER_CHUNK}\ndocs={}\nzh={zh_docs}\n",
+            "version=1\nshards={shard_count}\nchunk={DOCS_PER_CHUNK}\nfolder={CHUNKS_PER_FOLDER}\ndocs={}\nzh={zh_docs}\n",
             ordered.len()
         ),
     );

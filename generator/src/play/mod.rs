@@ -18,7 +18,7 @@ pub mod preview;
 use crate::diagnostics::Diagnostic;
 use crate::lang::Lang;
 use crate::markdown::playground::ids;
-use crate::site::{Sink, Site};
+use crate::site::{root_prefix, Sink, Site};
 use crate::theme::Theme;
 use serde_json::{json, Value};
 
@@ -57,8 +57,7 @@ pub fn render_pages(
             Ok(())
         }
     };
-    let languages = site.languages();
-    for &lang in &languages {
+    for &lang in site.languages() {
         let url = gallery_url(lang);
         let html = theme.render("play-index.html", gallery_context(site, lang));
         emit("play-index.html", format!("{url}index.html"), html)?;
@@ -77,21 +76,15 @@ pub fn render_pages(
     Ok(diagnostics)
 }
 
-/// `../` once per folder level of a URL path.
-fn root_of(url: &str) -> String {
-    "../".repeat(url.matches('/').count())
-}
-
 /// What every page of the theme expects (`base.html`), for a playground page.
 fn common_context(site: &Site, lang: Lang, url: &str, other_url: &str, title: &str) -> Value {
-    let other = lang.other();
     let t_description = match lang {
         Lang::Zh => "在浏览器里逐步运行面试常考算法：每一步的代码行、数值和图示。",
         Lang::En => "Step through the algorithms interviewers ask for, in the browser: the code line, the values and a picture at every step.",
     };
     json!({
         "lang": lang.code(),
-        "root": root_of(url),
+        "root": root_prefix(url),
         "base_url": site.config.base_url(),
         "site": { "title": site.config.title(lang), "description": site.config.description(lang) },
         "t": lang.ui_strings(),
@@ -103,13 +96,7 @@ fn common_context(site: &Site, lang: Lang, url: &str, other_url: &str, title: &s
             "title": title,
             "description": t_description,
             "playground": true,
-            "translation": site.languages().contains(&other).then(|| json!({
-                "lang": other.code(),
-                "name": other.native_name(),
-                "url": other_url,
-                "exists": true,
-                "ids": [],
-            })),
+            "translation": site.translation(lang.other(), other_url, true, &[]),
         },
     })
 }

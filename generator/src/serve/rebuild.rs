@@ -24,7 +24,7 @@ use crate::content::{classify, Page, PageKind};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::lang::Lang;
 use crate::markdown::QuestionText;
-use crate::site::{RenderedPage, Route, Site};
+use crate::site::{template_of, RenderedPage, Route, Site};
 use crate::source;
 use crate::theme::Theme;
 use axum::body::Bytes;
@@ -324,7 +324,7 @@ impl Workspace {
     fn update_pages(&mut self, changed: &BTreeSet<String>) -> Outcome {
         let started = Instant::now();
         let before: BTreeSet<Route> = self.site.routes().into_iter().collect();
-        let languages = self.site.languages();
+        let languages = self.site.languages().to_vec();
         let mut listing_changed = false;
         let mut touched: BTreeSet<(String, PageKind)> = BTreeSet::new();
         let mut changed_files: Vec<String> = Vec::new();
@@ -557,10 +557,7 @@ impl Workspace {
             .collect();
         let titles = texts
             .iter()
-            .map(|(r, _)| {
-                let title = shown(&self.site, r).map_or_else(|| r.key.clone(), |p| p.title.clone());
-                (r.clone(), title)
-            })
+            .map(|(r, _)| (r.clone(), self.site.title_of(&r.key, r.lang)))
             .collect();
         SearchInput {
             texts,
@@ -607,16 +604,7 @@ fn read_hashes(content_dir: &Path) -> HashMap<String, u64> {
 
 /// The page a route shows: its own, or the other language's while untranslated.
 fn shown<'a>(site: &'a Site, route: &Route) -> Option<&'a Page> {
-    site.page(&route.key, route.lang)
-        .or_else(|| site.page(&route.key, route.lang.other()))
-}
-
-fn template_of(kind: PageKind) -> &'static str {
-    match kind {
-        PageKind::Home => "home.html",
-        PageKind::Section => "section.html",
-        PageKind::Chapter => "page.html",
-    }
+    site.page_or_fallback(&route.key, route.lang)
 }
 
 fn load_config(path: &Path, base_url: &str) -> anyhow::Result<Config> {

@@ -18,6 +18,7 @@ const T = lang === "zh"
 const RESULTS = 10;
 let engine = null;          // the wasm SearchEngine, created on first use
 let bilingual = true;       // false when the index holds one language: no filter to show
+let chunksPerFolder = 1;    // doc chunks per folder of search/docs/ (meta.txt)
 let loading = null;         // promise of the engine
 const chunks = new Map();   // doc chunk number → promise of its documents
 let filter = "all";
@@ -38,6 +39,7 @@ function load() {
     const meta = await fetchText("search/meta.txt");
     const count = (key) => Number((meta.match(new RegExp(`^${key}=(\\d+)$`, "m")) || [])[1] || 0);
     bilingual = count("zh") > 0 && count("zh") < count("docs");
+    chunksPerFolder = count("folder") || 1;
     engine = new wasm.SearchEngine(meta);
     return engine;
   })();
@@ -46,7 +48,8 @@ function load() {
 
 function docsChunk(n) {
   // Named like search::index::docs_file.
-  if (!chunks.has(n)) chunks.set(n, fetchText(`search/docs/${Math.floor(n / 128)}/${n}.json`).then(JSON.parse));
+  const path = `search/docs/${Math.floor(n / chunksPerFolder)}/${n}.json`;
+  if (!chunks.has(n)) chunks.set(n, fetchText(path).then(JSON.parse));
   return chunks.get(n);
 }
 
