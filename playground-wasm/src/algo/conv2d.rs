@@ -223,6 +223,15 @@ pub fn conv2d<R: Recorder>(a: &Conv2d, rec: &mut R) -> Conv2dResult {
 }
 // ▲ playground source
 
+/// The input cell kernel cell `(ky, kx)` reads for output `(oy, ox)`, and
+/// whether it lies inside the input (not in the padding).
+fn tap(a: &Conv2d, oy: usize, ox: usize, ky: usize, kx: usize) -> (i64, i64, bool) {
+    let iy = (oy * a.stride + ky * a.dilation) as i64 - a.padding as i64;
+    let ix = (ox * a.stride + kx * a.dilation) as i64 - a.padding as i64;
+    let within = iy >= 0 && ix >= 0 && (iy as usize) < a.h && (ix as usize) < a.w;
+    (iy, ix, within)
+}
+
 /// Input cells `[c, y, x]` of one window: inside the input (`inside`), or in
 /// the padding (coordinates may be negative or past the edge).
 fn window_cells(a: &Conv2d, oy: usize, ox: usize, inside: bool) -> Vec<Vec<i64>> {
@@ -230,9 +239,7 @@ fn window_cells(a: &Conv2d, oy: usize, ox: usize, inside: bool) -> Vec<Vec<i64>>
     for c in 0..a.c_in {
         for ky in 0..a.kh {
             for kx in 0..a.kw {
-                let iy = (oy * a.stride + ky * a.dilation) as i64 - a.padding as i64;
-                let ix = (ox * a.stride + kx * a.dilation) as i64 - a.padding as i64;
-                let within = iy >= 0 && ix >= 0 && (iy as usize) < a.h && (ix as usize) < a.w;
+                let (iy, ix, within) = tap(a, oy, ox, ky, kx);
                 if within == inside {
                     cells.push(vec![c as i64, iy, ix]);
                 }
@@ -259,9 +266,7 @@ fn window_values(
     for c in 0..a.c_in {
         for ky in 0..a.kh {
             for kx in 0..a.kw {
-                let iy = (oy * a.stride + ky * a.dilation) as i64 - a.padding as i64;
-                let ix = (ox * a.stride + kx * a.dilation) as i64 - a.padding as i64;
-                let within = iy >= 0 && ix >= 0 && (iy as usize) < a.h && (ix as usize) < a.w;
+                let (iy, ix, within) = tap(a, oy, ox, ky, kx);
                 win.push(if within {
                     a.x[(c * a.h + iy as usize) * a.w + ix as usize]
                 } else {
