@@ -2,7 +2,7 @@
 //! and the code the ranking tests run natively.
 
 use crate::shard_of;
-use crate::tokenize::{fold, is_cjk, query_terms, tokens, Token};
+use crate::tokenize::{each_token, fold, is_cjk, query_terms, Token};
 use std::collections::HashMap;
 
 /// Which languages to return.
@@ -223,10 +223,13 @@ fn push_word(
     wanted: &[String],
     spans: &mut Vec<(usize, usize)>,
 ) {
-    if let Some(Token::Word(stem)) = tokens(&text[start..end]).first() {
-        if wanted.iter().any(|t| t == stem) {
-            spans.push((start, end));
-        }
+    // `text[start..end]` is one word: its stem is its only token.
+    let mut matched = false;
+    each_token(&text[start..end], |token| {
+        matched |= matches!(token, Token::Word(stem) if wanted.iter().any(|t| t == stem));
+    });
+    if matched {
+        spans.push((start, end));
     }
 }
 

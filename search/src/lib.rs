@@ -22,12 +22,17 @@ pub mod tokenize;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-/// FNV-1a: the shard a term lives in. Must be identical on both sides.
+/// The shard a term lives in. Must be identical on both sides.
 pub fn shard_of(term: &str, shards: u32) -> u32 {
+    term_hash(term) % shards.max(1)
+}
+
+/// FNV-1a of the term's bytes.
+pub fn term_hash(term: &str) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
     for byte in term.bytes() {
         hash ^= u32::from(byte);
         hash = hash.wrapping_mul(0x0100_0193);
     }
-    hash % shards.max(1)
+    hash
 }

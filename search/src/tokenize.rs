@@ -7,24 +7,25 @@
 //! separates tokens. `BN反向传播` is `bn` + 反 向 传 播 反向 向传 传播.
 
 use rust_stemmers::{Algorithm, Stemmer};
-use std::borrow::Cow;
 use std::sync::OnceLock;
 
-/// A token borrows from the text where it can (CJK characters and pairs are
-/// slices of it), so indexing a large site allocates little.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Token<'a> {
+/// A token lends its term instead of owning it: CJK characters and pairs
+/// are slices of the text (`'t`), a stemmed word lives in the tokenizer's
+/// buffer (`'w`) until the next token. Indexing a large site so allocates
+/// only for the terms it keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Token<'t, 'w> {
     /// A single CJK character.
-    Char(Cow<'a, str>),
+    Char(&'t str),
     /// Two adjacent CJK characters.
-    Pair(Cow<'a, str>),
+    Pair(&'t str),
     /// A stemmed English word (or number).
-    Word(Cow<'a, str>),
+    Word(&'w str),
 }
 
-impl Token<'_> {
+impl<'t> Token<'t, '_> {
     pub fn term(&self) -> &str {
-        match self {
+        match *self {
             Token::Char(t) | Token::Pair(t) | Token::Word(t) => t,
         }
     }
@@ -32,11 +33,17 @@ impl Token<'_> {
 
 /// Full-width ASCII → ASCII, ideographic space → space, then lowercase.
 pub fn fold(ch: char) -> char {
+    if ch.is_ascii() {
+        return ch.to_ascii_lowercase();
+    }
     let ch = match ch {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(ch as u32 - 0xFEE0).unwrap_or(ch),
         '\u{3000}' => ' ',
         other => other,
     };
+    if is_cjk(ch) {
+        return ch;
+    }
     ch.to_lowercase().next().unwrap_or(ch)
 }
 
@@ -61,37 +68,44 @@ pub fn is_stop_word(word: &str) -> bool {
     STOP_WORDS.contains(&word)
 }
 
-/// All tokens of `text`, in order.
-pub fn tokens(text: &str) -> Vec<Token<'_>> {
-    let mut out = Vec::new();
+/// Calls `visit` with every token of `text`, in order.
+pub fn each_token<'t>(text: &'t str, mut visit: impl FnMut(Token<'t, '_>)) {
     let mut word = String::new();
-    // (byte offset, char) of the previous CJK character, if the previous char was one.
-    let mut previous_cjk: Option<(usize, char)> = None;
-    let flush = |word: &mut String, out: &mut Vec<Token<'_>>| {
-        if !word.is_empty() {
-            out.push(Token::Word(Cow::Owned(stemmer().stem(word).into_owned())));
-            word.clear();
-        }
-    };
+    // Byte offset of the previous character, if it was a CJK one.
+    let mut previous_cjk: Option<usize> = None;
     for (i, raw) in text.char_indices() {
         let ch = fold(raw);
         if is_cjk(ch) {
-            flush(&mut word, &mut out);
+            flush_word(&mut word, &mut visit);
             let end = i + raw.len_utf8();
-            out.push(Token::Char(Cow::Borrowed(&text[i..end])));
-            if let Some((start, _)) = previous_cjk {
-                out.push(Token::Pair(Cow::Borrowed(&text[start..end])));
+            visit(Token::Char(&text[i..end]));
+            if let Some(start) = previous_cjk {
+                visit(Token::Pair(&text[start..end]));
             }
-            previous_cjk = Some((i, ch));
+            previous_cjk = Some(i);
         } else if ch.is_alphanumeric() {
             previous_cjk = None;
             word.push(ch);
         } else {
             previous_cjk = None;
-            flush(&mut word, &mut out);
+            flush_word(&mut word, &mut visit);
         }
     }
-    flush(&mut word, &mut out);
+    flush_word(&mut word, &mut visit);
+}
+
+/// Hands the word gathered so far, stemmed, to `visit`.
+fn flush_word<'t>(word: &mut String, visit: &mut impl FnMut(Token<'t, '_>)) {
+    if !word.is_empty() {
+        visit(Token::Word(&stemmer().stem(word)));
+        word.clear();
+    }
+}
+
+/// The terms of all tokens of `text`, in order.
+pub fn terms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    each_token(text, |t| out.push(t.term().to_string()));
     out
 }
 
@@ -101,22 +115,23 @@ pub fn tokens(text: &str) -> Vec<Token<'_>> {
 /// changed no result of our ranking tests, and fetching their shards made a
 /// first query download a third more.
 pub fn query_terms(query: &str) -> Vec<String> {
-    let toks = tokens(query);
+    let mut pairs: Vec<&str> = Vec::new();
+    // (term, whether it is a single character)
+    let mut found: Vec<(String, bool)> = Vec::new();
+    each_token(query, |token| match token {
+        Token::Word(w) if is_stop_word(w) => {}
+        Token::Pair(p) => {
+            pairs.push(p);
+            found.push((p.to_string(), false));
+        }
+        Token::Char(c) => found.push((c.to_string(), true)),
+        Token::Word(w) => found.push((w.to_string(), false)),
+    });
     let mut terms: Vec<String> = Vec::new();
-    for token in &toks {
-        let term = match token {
-            Token::Word(w) if is_stop_word(w) => continue,
-            Token::Char(c)
-                if toks
-                    .iter()
-                    .any(|t| matches!(t, Token::Pair(p) if p.contains(c.as_ref()))) =>
-            {
-                continue
-            }
-            other => other.term(),
-        };
-        if !terms.iter().any(|t| t == term) {
-            terms.push(term.to_string());
+    for (term, single) in found {
+        let covered = single && pairs.iter().any(|p| p.contains(term.as_str()));
+        if !covered && !terms.contains(&term) {
+            terms.push(term);
         }
     }
     terms
@@ -125,10 +140,6 @@ pub fn query_terms(query: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn terms(text: &str) -> Vec<String> {
-        tokens(text).iter().map(|t| t.term().to_string()).collect()
-    }
 
     #[test]
     fn chinese_gives_unigrams_and_bigrams() {
