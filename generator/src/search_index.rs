@@ -24,16 +24,20 @@ pub fn build_index(
     glossary: &[(String, String)],
     chapter_title: impl Fn(&Route) -> String,
 ) -> IndexFiles {
+    let chapters: Vec<String> = texts
+        .iter()
+        .map(|(route, _)| chapter_title(route))
+        .collect();
     let docs: Vec<Doc> = texts
         .iter()
-        .flat_map(|(route, questions)| {
-            let chapter = chapter_title(route);
+        .zip(&chapters)
+        .flat_map(|((route, questions), chapter)| {
             questions.iter().map(move |q| Doc {
                 url: format!("{}#{}", route.url(), q.id),
-                title: q.title.clone(),
-                chapter: chapter.clone(),
-                lang: route.lang.code().to_string(),
-                text: strip_title(&q.text, &q.title).to_string(),
+                title: &q.title,
+                chapter,
+                lang: route.lang.code(),
+                text: strip_title(&q.text, &q.title),
             })
         })
         .collect();

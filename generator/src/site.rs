@@ -98,7 +98,8 @@ pub struct Output {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Summary {
     pub pages: usize,
-    /// Documents (questions × languages) in the search index, and the time to build it.
+    /// Documents (questions × languages) in the search index, and the time
+    /// to build it and write its files.
     pub search_docs: usize,
     pub search_time: std::time::Duration,
     pub questions: usize,
@@ -613,7 +614,6 @@ impl Site {
         let index = crate::search_index::build_index(&report.texts, &self.glossary, |r| {
             self.title_of(&r.key, r.lang)
         });
-        report.summary.search_time = started.elapsed();
         report.summary.search_docs = index.docs;
         // In parallel: the index is a few thousand small files, spread over
         // folders so that they can be created at the same time.
@@ -621,6 +621,7 @@ impl Site {
             .files
             .into_par_iter()
             .try_for_each(|(name, text)| sink(format!("search/{name}"), text.into_bytes()))?;
+        report.summary.search_time = started.elapsed();
         report.summary.questions = self
             .pages
             .iter()

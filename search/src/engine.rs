@@ -254,13 +254,13 @@ mod tests {
         engine
     }
 
-    fn doc(lang: &str, title: &str, text: &str) -> Doc {
+    fn doc<'a>(lang: &'a str, title: &'a str, text: &'a str) -> Doc<'a> {
         Doc {
             url: title.into(),
-            title: title.into(),
-            chapter: "c".into(),
-            lang: lang.into(),
-            text: text.into(),
+            title,
+            chapter: "c",
+            lang,
+            text,
         }
     }
 

@@ -7,10 +7,11 @@
 
 use crate::term_hash;
 use crate::tokenize::{each_token, Token};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use compact_str::CompactString;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 pub const TITLE_WEIGHT: f32 = 3.0;
@@ -55,13 +56,13 @@ const B: f32 = 0.75;
 
 /// One searchable item: a question and its answer in one language.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Doc {
+pub struct Doc<'a> {
     pub url: String,
-    pub title: String,
-    pub chapter: String,
+    pub title: &'a str,
+    pub chapter: &'a str,
     /// `zh` or `en`.
-    pub lang: String,
-    pub text: String,
+    pub lang: &'a str,
+    pub text: &'a str,
 }
 
 /// The files of a built index, by name below the index folder.
@@ -301,44 +302,62 @@ fn push_postings(line: &mut String, term: &str, list: &[(u32, f32)], scoring: &B
 
 /// The documents of one chunk as a JSON array (what the page shows for a hit).
 fn docs_json(docs: &[&Doc]) -> String {
-    let items: Vec<String> = docs
-        .iter()
-        .map(|d| {
-            let excerpt: String = d.text.chars().take(EXCERPT_CHARS).collect();
-            format!(
-                "{{\"u\":{},\"t\":{},\"c\":{},\"l\":{},\"x\":{}}}",
-                json_string(&d.url),
-                json_string(&d.title),
-                json_string(&d.chapter),
-                json_string(&d.lang),
-                json_string(&excerpt)
-            )
-        })
-        .collect();
-    format!("[{}]", items.join(",\n"))
+    let mut out = String::with_capacity(docs.len() * 1024);
+    out.push('[');
+    for (i, d) in docs.iter().enumerate() {
+        if i > 0 {
+            out.push_str(",\n");
+        }
+        let excerpt = d
+            .text
+            .char_indices()
+            .nth(EXCERPT_CHARS)
+            .map_or(d.text, |(end, _)| &d.text[..end]);
+        let fields = [
+            ("u", d.url.as_str()),
+            ("t", d.title),
+            ("c", d.chapter),
+            ("l", d.lang),
+            ("x", excerpt),
+        ];
+        for (j, (key, value)) in fields.into_iter().enumerate() {
+            out.push_str(if j == 0 { "{\"" } else { ",\"" });
+            out.push_str(key);
+            out.push_str("\":");
+            push_json_string(&mut out, value);
+        }
+        out.push('}');
+    }
+    out.push(']');
+    out
 }
 
-/// A JSON string literal. `<`, `>` and `&` are escaped too, so the data can
-/// never close a script element or inject markup wherever it ends up.
-pub fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
+/// Appends `text` as a JSON string literal. `<`, `>` and `&` are escaped
+/// too, so the data can never close a script element or inject markup
+/// wherever it ends up.
+fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
-    for ch in text.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
+    // Copy the runs between characters that need escaping in one go.
+    let mut run = 0;
+    for (i, ch) in text.char_indices() {
+        let escaped: Cow<str> = match ch {
+            '"' => "\\\"".into(),
+            '\\' => "\\\\".into(),
+            '\n' => "\\n".into(),
+            '<' => "\\u003c".into(),
+            '>' => "\\u003e".into(),
+            '&' => "\\u0026".into(),
             c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
+                format!("\\u{:04x}", c as u32).into()
             }
-            c => out.push(c),
-        }
+            _ => continue,
+        };
+        out.push_str(&text[run..i]);
+        out.push_str(&escaped);
+        run = i + ch.len_utf8();
     }
+    out.push_str(&text[run..]);
     out.push('"');
-    out
 }
 
 /// Glossary lookups. The lines that share a Chinese term form one group of
@@ -395,10 +414,7 @@ impl Aliases {
             }
         }
         let finder = (!patterns.is_empty()).then(|| {
-            // A DFA: built once, it scans each document in a third of the
-            // time the default automaton takes.
             AhoCorasickBuilder::new()
-                .kind(Some(AhoCorasickKind::DFA))
                 .ascii_case_insensitive(true)
                 .build(&patterns)
                 .expect("glossary patterns are plain strings")
@@ -485,13 +501,13 @@ fn whole_word(text: &str, start: usize, end: usize) -> bool {
 mod tests {
     use super::*;
 
-    fn doc(lang: &str, title: &str, text: &str) -> Doc {
+    fn doc<'a>(lang: &'a str, title: &'a str, text: &'a str) -> Doc<'a> {
         Doc {
             url: format!("{lang}/{title}"),
-            title: title.into(),
-            chapter: "c".into(),
-            lang: lang.into(),
-            text: text.into(),
+            title,
+            chapter: "c",
+            lang,
+            text,
         }
     }
 
@@ -505,11 +521,11 @@ mod tests {
 
     #[test]
     fn hostile_text_is_escaped_in_doc_data() {
-        let files = build(&[doc("zh", "</script><b>", "\"quotes\" & \u{2028}")], &[]);
+        let files = build(&[doc("zh", "</script><b>", "\"quotes\" & \u{2028}\\\n\u{1}.")], &[]);
         let json = &files.files[&docs_file(0)];
         assert!(!json.contains("</script>") && !json.contains("<b>"));
         assert!(json.contains("\\u003c/script\\u003e"));
-        assert!(json.contains("\\\"quotes\\\" \\u0026 \\u2028"));
+        assert!(json.contains("\\\"quotes\\\" \\u0026 \\u2028\\\\\\n\\u0001.\""));
     }
 
     #[test]
