@@ -202,10 +202,10 @@ fn term_weights(doc: &Doc, aliases: &Aliases, tf: &mut HashMap<CompactString, f3
             tf.insert(CompactString::new(term), weight);
         }
     };
-    each_token(&doc.title, |t| add(t.term(), TITLE_WEIGHT));
+    each_token(doc.title, |t| add(t.term(), TITLE_WEIGHT));
     // Body and aliases: bigrams and words only (single characters of a
     // longer run would double the index for little gain; titles keep them).
-    each_token(&doc.text, |t| {
+    each_token(doc.text, |t| {
         if !matches!(t, Token::Char(_)) {
             add(t.term(), 1.0);
         }
@@ -213,7 +213,7 @@ fn term_weights(doc: &Doc, aliases: &Aliases, tf: &mut HashMap<CompactString, f3
     // A synonym of a title term counts like a title word (at alias weight):
     // "receptive field" must find 感受野怎么计算 first, not every answer that
     // mentions 感受野 in passing.
-    for (text, weight) in [(&doc.title, TITLE_WEIGHT), (&doc.text, 1.0)] {
+    for (text, weight) in [(doc.title, TITLE_WEIGHT), (doc.text, 1.0)] {
         for member in aliases.of(text) {
             for term in &member.terms {
                 add(term, weight * ALIAS_WEIGHT);
@@ -521,7 +521,10 @@ mod tests {
 
     #[test]
     fn hostile_text_is_escaped_in_doc_data() {
-        let files = build(&[doc("zh", "</script><b>", "\"quotes\" & \u{2028}\\\n\u{1}.")], &[]);
+        let files = build(
+            &[doc("zh", "</script><b>", "\"quotes\" & \u{2028}\\\n\u{1}.")],
+            &[],
+        );
         let json = &files.files[&docs_file(0)];
         assert!(!json.contains("</script>") && !json.contains("<b>"));
         assert!(json.contains("\\u003c/script\\u003e"));
