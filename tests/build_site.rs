@@ -190,6 +190,28 @@ fn playground_shortcode_renders_the_widget_with_a_caption() {
 }
 
 #[test]
+fn search_can_be_switched_off() {
+    let (dir, out) = build_fixture("search-on", &[]);
+    assert!(out.status.success());
+    assert!(dir.join("public/search/meta.txt").exists());
+    assert!(page(&dir, "qa/headings").contains("id=\"search-input\""));
+
+    let dir = temp_dir("search-off");
+    copy_dir(&fixture("site"), &dir.join("content"));
+    std::fs::write(dir.join("config.toml"), "search = false\n").unwrap();
+    let out = generator(&dir, &["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!dir.join("public/search").exists(), "no index files");
+    for url in ["qa/headings", "en/qa/headings", "", "play"] {
+        let html = page(&dir, url);
+        assert!(
+            !html.contains("search-input") && !html.contains("static/search.js"),
+            "{url}: no search box and no search script"
+        );
+    }
+}
+
+#[test]
 fn base_url_with_a_sub_path() {
     let (dir, out) = build_fixture("baseurl", &["--base-url", "https://user.github.io/repo/"]);
     assert!(out.status.success());

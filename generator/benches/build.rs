@@ -4,7 +4,8 @@
 //! (the corpus our comparisons with mdBook, Hugo and Zola use), builds it
 //! several times with the release binary, and prints the median wall time,
 //! pages per second, the share of the search index (building and writing
-//! its files), CPU time and the peak resident memory of the builds.
+//! its files, and the difference to builds with `search = false`), CPU time
+//! and the peak resident memory of the builds.
 //!
 //! Each run builds into a folder of its own, and the folders are removed at
 //! the end: on our CI machines' file system (ext4 without a journal),
@@ -14,6 +15,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -22,33 +24,28 @@ const RUNS: usize = 7;
 fn main() {
     let (work, content) = common::corpus("build");
 
+    // A config without search, for the builds that show what the index adds.
+    let no_search = work.join("no-search.toml");
+    std::fs::write(&no_search, "search = false\n").expect("write config");
+
     let mut times = Vec::new();
+    let mut times_without_index = Vec::new();
     let mut index_shares = Vec::new();
     let mut summary = String::new();
     let mut user_cpu = Vec::new();
     let mut system_cpu = Vec::new();
     for run in 0..RUNS {
-        let output = work.join(format!("public-{run}"));
         let before = children_usage();
-        let started = Instant::now();
-        let out = Command::new(env!("CARGO_BIN_EXE_generator"))
-            .args(["build", "--content"])
-            .arg(&content)
-            .arg("--output")
-            .arg(&output)
-            .output()
-            .expect("run generator");
-        times.push(started.elapsed());
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        summary = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let (took, out) = build(&content, &work.join(format!("public-{run}")), None);
+        times.push(took);
+        summary = out;
         let after = children_usage();
         user_cpu.push(after.user_s() - before.user_s());
         system_cpu.push(after.system_s() - before.system_s());
-        index_shares.push(index_ms(&summary) / 1000.0 / secs(*times.last().unwrap()));
+        index_shares.push(index_ms(&summary) / 1000.0 / secs(took));
+        // Interleaved, so both kinds of build see the same machine.
+        let without = work.join(format!("public-no-search-{run}"));
+        times_without_index.push(secs(build(&content, &without, Some(&no_search)).0));
     }
     times.sort();
     let median = times[RUNS / 2];
@@ -72,6 +69,11 @@ fn main() {
         "search index (building it and writing its files): median {:.1}% of the whole build (target ≤ 10%)",
         common::median(&mut index_shares) * 100.0
     );
+    let without = common::median(&mut times_without_index);
+    println!(
+        "the same builds without search (`search = false`): median {without:.3} s, so the index adds {:.0}% to a build",
+        (secs(median) - without) / secs(median) * 100.0
+    );
     // The wall time on a shared machine swings with its disk: creating a file
     // costs from 0.1 to over 1 ms of kernel time there. CPU time in the
     // program itself is the steadier figure.
@@ -85,6 +87,32 @@ fn main() {
         peak_child_rss_kb() as f64 / 1024.0
     );
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// Builds `content` into `output` (with the config file `config`, if any);
+/// returns the wall time and the summary line.
+fn build(content: &Path, output: &Path, config: Option<&Path>) -> (Duration, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_generator"));
+    command
+        .args(["build", "--content"])
+        .arg(content)
+        .arg("--output")
+        .arg(output);
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    let started = Instant::now();
+    let out = command.output().expect("run generator");
+    let took = started.elapsed();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        took,
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+    )
 }
 
 /// The search index time the summary line prints: `… search entries (444ms) …`.

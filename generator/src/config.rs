@@ -17,6 +17,9 @@ pub struct Config {
     pub base_url: String,
     /// Theme folder name below `themes/` in the site folder (overrides the built-in theme file by file).
     pub theme: String,
+    /// Build the search index and show the search box (`search = false`
+    /// for a site that needs neither).
+    pub search: bool,
 }
 
 impl Default for Config {
@@ -28,6 +31,7 @@ impl Default for Config {
             description_en: "Deep-learning interview questions with detailed answers, derivations and interactive code.".to_string(),
             base_url: "/".to_string(),
             theme: "default".to_string(),
+            search: true,
         }
     }
 }
@@ -54,6 +58,15 @@ impl Config {
             crate::lang::Lang::Zh => &self.description,
             crate::lang::Lang::En => &self.description_en,
         }
+    }
+
+    /// What templates see as `site` in `lang`.
+    pub fn context(&self, lang: crate::lang::Lang) -> serde_json::Value {
+        serde_json::json!({
+            "title": self.title(lang),
+            "description": self.description(lang),
+            "search": self.search,
+        })
     }
 
     /// The base URL with exactly one trailing slash.

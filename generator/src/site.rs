@@ -485,7 +485,7 @@ impl Site {
             "lang": route.lang.code(),
             "root": root,
             "base_url": self.config.base_url(),
-            "site": { "title": self.config.title(route.lang), "description": self.config.description(route.lang) },
+            "site": self.config.context(route.lang),
             "t": route.lang.ui_strings(),
             "nav": self.nav(route.lang, match route.kind {
                 PageKind::Home => None,
@@ -610,18 +610,20 @@ impl Site {
         // The playground gallery and pages (/play/…), outside the content routes.
         let play_errors = crate::play::render_pages(self, theme, sink)?;
         report.diagnostics.extend(play_errors);
-        let started = std::time::Instant::now();
-        let index = crate::search_index::build_index(&report.texts, &self.glossary, |r| {
-            self.title_of(&r.key, r.lang)
-        });
-        report.summary.search_docs = index.docs;
-        // In parallel: the index is a few thousand small files, spread over
-        // folders so that they can be created at the same time.
-        index
-            .files
-            .into_par_iter()
-            .try_for_each(|(name, text)| sink(format!("search/{name}"), text.into_bytes()))?;
-        report.summary.search_time = started.elapsed();
+        if self.config.search {
+            let started = std::time::Instant::now();
+            let index = crate::search_index::build_index(&report.texts, &self.glossary, |r| {
+                self.title_of(&r.key, r.lang)
+            });
+            report.summary.search_docs = index.docs;
+            // In parallel: the index is a few thousand small files, spread
+            // over folders so that they can be created at the same time.
+            index
+                .files
+                .into_par_iter()
+                .try_for_each(|(name, text)| sink(format!("search/{name}"), text.into_bytes()))?;
+            report.summary.search_time = started.elapsed();
+        }
         report.summary.questions = self
             .pages
             .iter()
@@ -675,7 +677,7 @@ impl Site {
     pub fn render_not_found(&self, theme: &Theme) -> Result<String, String> {
         let context = json!({
             "lang": "zh", "root": self.config.base_path(), "base_url": self.config.base_url(),
-            "site": { "title": self.config.title(Lang::Zh), "description": self.config.description(Lang::Zh) },
+            "site": self.config.context(Lang::Zh),
             "t": Lang::Zh.ui_strings(), "t_en": Lang::En.ui_strings(), "nav": self.nav(Lang::Zh, Some("")),
             "page": { "kind": "404", "key": "", "url": "404.html", "title": "404",
                       "translation": self.translation(Lang::En, &url_of("", Lang::En), false, &[]) },

@@ -86,7 +86,7 @@ fn common_context(site: &Site, lang: Lang, url: &str, other_url: &str, title: &s
         "lang": lang.code(),
         "root": root_prefix(url),
         "base_url": site.config.base_url(),
-        "site": { "title": site.config.title(lang), "description": site.config.description(lang) },
+        "site": site.config.context(lang),
         "t": lang.ui_strings(),
         "nav": site.nav(lang, Some("")),
         "page": {

@@ -227,7 +227,9 @@ fn rebuild_loop(
                 Ok(batch) => batch,
                 Err(RecvTimeoutError::Timeout) => {
                     if stale.is_empty() {
-                        let _ = search.send(workspace.search_input());
+                        if let Some(input) = workspace.search_input() {
+                            let _ = search.send(input);
+                        }
                         search_stale = false;
                     } else {
                         let at = stale.len().saturating_sub(REFRESH_CHUNK);

@@ -548,8 +548,12 @@ impl Workspace {
     }
 
     /// A snapshot of what the search index is built from, so that it can be
-    /// built on another thread while the next save is already being rendered.
-    pub fn search_input(&self) -> SearchInput {
+    /// built on another thread while the next save is already being rendered;
+    /// None when the site has no search.
+    pub fn search_input(&self) -> Option<SearchInput> {
+        if !self.site.config.search {
+            return None;
+        }
         let texts: Vec<(Route, Vec<QuestionText>)> = self
             .texts
             .iter()
@@ -559,11 +563,11 @@ impl Workspace {
             .iter()
             .map(|(r, _)| (r.clone(), self.site.title_of(&r.key, r.lang)))
             .collect();
-        SearchInput {
+        Some(SearchInput {
             texts,
             titles,
             glossary: self.site.glossary.clone(),
-        }
+        })
     }
 }
 
