@@ -342,6 +342,30 @@ fn a_broken_edit_shows_the_overlay_and_the_next_good_save_clears_it() {
 }
 
 #[test]
+fn a_site_without_search_gets_no_index_even_after_edits() {
+    let config = temp_dir("serve-no-search-config").join("config.toml");
+    std::fs::write(&config, "search = false\n").expect("write config");
+    let config = config.to_str().expect("UTF-8 path");
+    let server = Server::start_with("no-search", &["--port", "0", "--config", config]);
+    assert!(!server.get("/qa/headings/").body.contains("search-input"));
+    append(
+        &server.content("qa/headings.md"),
+        "\n\nserve-marker-search\n",
+    );
+    server.wait_for("/qa/headings/", "updated", |r| {
+        r.body.contains("serve-marker-search")
+    });
+    // With search on, the index follows within a moment of the edit.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(server.get("/search/meta.txt").status, 404);
+    assert!(
+        !server.stdout().contains("search index updated"),
+        "{}",
+        server.stdout()
+    );
+}
+
+#[test]
 fn a_stylesheet_change_is_swapped_without_a_reload() {
     let server = Server::start("css");
     let mut socket = server.websocket();
