@@ -124,6 +124,88 @@ async fn wait_ready(b: &Browser) {
     .await;
 }
 
+/// JS: what the batch-norm picture shows, band by band (one band per feature).
+const BATCH_NORM_PICTURE: &str = "(() => { const pic = document.querySelector('dlq-playground').shadowRoot.querySelector('.pic'); \
+  const shown = (el) => !!el && el.style.display !== 'none'; \
+  const values = (g, row) => [...g.querySelectorAll(`.${row} .bn-dot`)].map(c => Number(c.dataset.value)); \
+  return [...pic.querySelectorAll('.bn-band')].map(g => ({ active: g.classList.contains('active'), \
+    stats: shown(g.querySelector('.bn-stats')), normal: shown(g.querySelector('.bn-row-xh').parentNode), \
+    mean: Number(g.querySelector('.bn-mean').dataset.value), x: values(g, 'bn-row-x'), xh: values(g, 'bn-row-xh') })); })()";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_batch_norm_picture_shows_each_statistic_from_the_step_that_computes_it() {
+    let server = serve_site("playground-batchnorm");
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    let (input, trace) = native("batchnorm", None);
+    let column = |v: &Value, j: usize| -> Vec<f64> {
+        let t = if v["data"].is_array() { &v["data"] } else { v };
+        let data: Vec<f64> = t.as_array().expect("tensor").iter().map(number).collect();
+        let d = trace["result"]["mean"].as_array().expect("mean").len();
+        data.iter().skip(j).step_by(d).copied().collect()
+    };
+    let close =
+        |a: &[f64], b: &[f64]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(*x, *y));
+    b.client
+        .goto(&server.url("en/play/batchnorm/"))
+        .await
+        .unwrap();
+    wait_ready(&b).await;
+
+    let bands = b.eval(BATCH_NORM_PICTURE).await;
+    let bands = bands.as_array().expect("bands");
+    assert_eq!(
+        bands.len(),
+        trace["result"]["mean"].as_array().unwrap().len()
+    );
+    for (j, band) in bands.iter().enumerate() {
+        let x: Vec<f64> = band["x"].as_array().unwrap().iter().map(number).collect();
+        assert!(
+            close(&x, &column(&input["x"], j)),
+            "feature {j}: x dots {x:?}"
+        );
+        assert_eq!(
+            band["stats"],
+            json!(false),
+            "feature {j}: no statistics yet"
+        );
+        assert_eq!(
+            band["normal"],
+            json!(false),
+            "feature {j}: not normalised yet"
+        );
+    }
+
+    click(&b, "next").await;
+    let bands = b.eval(BATCH_NORM_PICTURE).await;
+    assert_eq!(bands[0]["active"], json!(true));
+    assert_eq!(
+        bands[0]["stats"],
+        json!(true),
+        "feature 0's statistics at its step"
+    );
+    assert!(same(
+        number(&bands[0]["mean"]),
+        number(&trace["result"]["mean"][0])
+    ));
+    assert_eq!(bands[1]["stats"], json!(false), "feature 1's come later");
+
+    click(&b, "last").await;
+    let bands = b.eval(BATCH_NORM_PICTURE).await;
+    for (j, band) in bands.as_array().unwrap().iter().enumerate() {
+        assert_eq!(band["stats"], json!(true));
+        assert_eq!(band["normal"], json!(true));
+        let xh: Vec<f64> = band["xh"].as_array().unwrap().iter().map(number).collect();
+        assert!(
+            close(&xh, &column(&trace["result"]["x_hat"], j)),
+            "feature {j}: x̂ dots {xh:?}"
+        );
+    }
+    b.screenshot("playground-batchnorm-picture").await;
+    b.close().await;
+}
+
 /// A deterministic list of numbers in [lo, hi).
 fn numbers(n: usize, seed: u64, lo: f64, hi: f64) -> Vec<f64> {
     let mut x = seed

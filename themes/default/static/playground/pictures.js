@@ -2,7 +2,8 @@
 // the two boxes and their intersection (IoU), all boxes kept or suppressed
 // (NMS), the ROC curve growing point by point (AUC), the network with its
 // weights (backprop), the window sliding over the input (conv2d), the
-// probabilities (softmax). Each is built once per trace; `update(i)` only
+// probabilities (softmax), each feature's batch before and after
+// normalisation (batch norm). Each is built once per trace; `update(i)` only
 // restyles what step i changes, so stepping stays cheap at large sizes.
 
 import { h, s, fmt, num } from "./util.js";
@@ -349,7 +350,68 @@ function softmax({ trace, input, t }) {
   };
 }
 
-const PICTURES = { iou, nms, auc, backprop, conv2d, softmax };
+/**
+ * One band per feature: the batch's values x on a number line with their
+ * mean and ±1 standard deviation (shown from the step that computes them),
+ * then x̂ (centred on 0, unit spread) and y = γ·x̂ + β on the same line.
+ */
+function batchnorm({ trace, input, t }) {
+  const x = tensorOf(input.x);
+  const [n, d] = x.shape;
+  const r = trace.result;
+  const [xh, y] = [tensorOf(r.x_hat).data, tensorOf(r.y).data];
+  const mean = r.mean.map(num);
+  const sd = r.var.map((v) => Math.sqrt(Math.max(0, num(v))));
+  const steps = trace.steps;
+  const firstWith = (name) => steps.findIndex((st) => (st.values || []).some((v) => v.name === name));
+  const normalized = firstWith("x̂");
+  const gammaGrad = firstWith("∂L/∂γ");
+  // In eval mode the (running) statistics are given from the start.
+  const statsAt = Array.from({ length: d }, (_, j) => {
+    const k = steps.findIndex((st) => hl(st, "column").some(([c]) => c === j));
+    return k < 0 ? 0 : k;
+  });
+  const [W, band, left, right] = [300, 34, 14, 268];
+  const svg = svgFrame(`0 0 ${W} ${d * band + 4}`, t.picture);
+  const bands = [];
+  for (let j = 0; j < d; j++) {
+    const column = (a) => Array.from({ length: n }, (_, i) => a[i * d + j]);
+    const rows = [column(x.data), column(xh), column(y)];
+    const extent = [...rows.flat(), 0, mean[j] - sd[j], mean[j] + sd[j]].filter(Number.isFinite);
+    const [lo, hi] = [Math.min(...extent), Math.max(...extent)];
+    const px = (v) => left + ((v - lo) / (hi - lo || 1)) * (right - left);
+    const top = 2 + j * band;
+    const rowY = [top + 8, top + 19, top + 30];
+    const dots = (values, k, cls) => s("g", { class: `bn-row ${cls}` },
+      s("text", { x: 2, y: rowY[k] + 2.5, "font-size": 7 }, ["x", "x̂", "y"][k]),
+      values.map((v) => Number.isFinite(v) ? s("circle", { class: "bn-dot", cx: px(v), cy: rowY[k], r: 2, "data-value": v }) : null));
+    const stats = s("g", { class: "bn-stats" },
+      s("rect", { class: "bn-sigma", x: px(mean[j] - sd[j]), y: rowY[0] - 4, width: Math.max(0, px(mean[j] + sd[j]) - px(mean[j] - sd[j])), height: 8 }),
+      s("line", { class: "bn-mean", x1: px(mean[j]), y1: rowY[0] - 5, x2: px(mean[j]), y2: rowY[0] + 5, "data-value": mean[j] }));
+    const normal = s("g", {}, dots(rows[1], 1, "bn-row-xh"), dots(rows[2], 2, "bn-row-y"));
+    const g = s("g", { class: "bn-band", "data-feature": j },
+      s("rect", { class: "bn-bg", x: 0, y: top, width: W, height: band - 2 }),
+      s("text", { x: W - 2, y: rowY[0] + 2, "font-size": 6, "text-anchor": "end", class: "bn-feature" }, `${t.feature} ${j}`),
+      s("line", { class: "bn-zero", x1: px(0), y1: top + 2, x2: px(0), y2: top + band - 2 }),
+      stats, dots(rows[0], 0, "bn-row-x"), normal);
+    svg.append(g);
+    bands.push({ g, stats, normal });
+  }
+  return {
+    element: svg,
+    update(k) {
+      const active = new Set(hl(steps[k], "column").map(([c]) => c));
+      bands.forEach(({ g, stats, normal }, j) => {
+        g.classList.toggle("active", active.has(j));
+        stats.style.display = k >= statsAt[j] ? "" : "none";
+        normal.style.display = normalized >= 0 && k >= normalized ? "" : "none";
+        normal.classList.toggle("active", k === normalized || k === gammaGrad);
+      });
+    },
+  };
+}
+
+const PICTURES = { iou, nms, auc, backprop, conv2d, softmax, batchnorm };
 
 /** The picture of `algo` for a trace, or null when numbers say it all. */
 export function makePicture(algo, context) {

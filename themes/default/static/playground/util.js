@@ -67,7 +67,7 @@ export const STRINGS = {
     randomize: "随机", seed: "种子", reset: "恢复预设", size: "尺寸", loading: "正在加载…",
     failed: "演示无法加载：", kept: "保留上一次有效输入的结果。", skipped: (n) => `（为控制大小，省略了 ${n} 个细节步骤）`,
     running: "计算中…", controls: "步进控制", showing: (r, c, R, C) => `显示 ${r}×${c}，共 ${R}×${C}`,
-    channel: "通道", label: "交互演示", nullable: "留空（null）表示默认值",
+    channel: "通道", feature: "特征", label: "交互演示", nullable: "留空（null）表示默认值",
   },
   en: {
     first: "First step", prev: "Previous step", next: "Next step", last: "Last step", play: "Play", pause: "Pause",
@@ -77,6 +77,6 @@ export const STRINGS = {
     failed: "The demo could not load: ", kept: "Showing the trace of the last valid input.",
     skipped: (n) => `(${n} detail steps left out to keep the trace small)`,
     running: "Computing…", controls: "Step controls", showing: (r, c, R, C) => `showing ${r}×${c} of ${R}×${C}`,
-    channel: "channel", label: "Interactive demo", nullable: "null means the default",
+    channel: "channel", feature: "feature", label: "Interactive demo", nullable: "null means the default",
   },
 };
