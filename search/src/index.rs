@@ -73,7 +73,6 @@ pub struct Doc<'a> {
 pub struct IndexFiles {
     pub files: BTreeMap<String, String>,
     pub docs: usize,
-    pub terms: usize,
 }
 
 /// Builds the index. Documents are renumbered with Chinese first, so a
@@ -119,7 +118,6 @@ pub fn build(docs: &[Doc], glossary: &[(String, String)]) -> IndexFiles {
                 .unwrap_or_default()
         })
         .collect();
-    let term_count = shards.iter().map(|s| s.lines().count()).sum();
 
     let chunks: Vec<String> = ordered.par_chunks(DOCS_PER_CHUNK).map(docs_json).collect();
     let mut files = BTreeMap::new();
@@ -139,7 +137,6 @@ pub fn build(docs: &[Doc], glossary: &[(String, String)]) -> IndexFiles {
     IndexFiles {
         files,
         docs: ordered.len(),
-        terms: term_count,
     }
 }
 

@@ -102,13 +102,6 @@ fn flush_word<'t>(word: &mut String, visit: &mut impl FnMut(Token<'t, '_>)) {
     }
 }
 
-/// The terms of all tokens of `text`, in order.
-pub fn terms(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    each_token(text, |t| out.push(t.term().to_string()));
-    out
-}
-
 /// The terms a query asks for, all of which must match: every English word
 /// that is not a stop word, every CJK pair, and a lone CJK character (a
 /// one-character run). The characters of a pair add nothing: ranking by them
@@ -140,6 +133,13 @@ pub fn query_terms(query: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The terms of all tokens of `text`, in order.
+    fn terms(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        each_token(text, |t| out.push(t.term().to_string()));
+        out
+    }
 
     #[test]
     fn chinese_gives_unigrams_and_bigrams() {
