@@ -285,13 +285,16 @@ fn bom_crlf_and_invalid_utf8() {
     assert!(out.status.success());
     let err = stderr(&out);
     assert!(
-        err.contains("bad.md:3:5: encoding error: invalid UTF-8 at byte offset 10"),
+        err.contains("bad.md:3:5: encoding warning: 1 invalid UTF-8 sequence(s), the first at byte offset 10"),
         "{err}"
     );
     let html = read(dir.join("public/bom/index.html"));
     assert!(html.contains("<h1>标题</h1>"));
     assert!(html.contains("id=\"q\""));
-    assert!(!dir.join("public/bad").exists(), "the bad file is skipped");
+    assert!(
+        read(dir.join("public/bad/index.html")).contains("bad \u{fffd} byte"),
+        "the page is built, the bad byte shown as U+FFFD"
+    );
 }
 
 #[test]

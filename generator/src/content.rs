@@ -73,26 +73,19 @@ pub fn classify(rel_path: &str) -> Option<(String, Lang, PageKind)> {
 }
 
 pub fn parse_page(file: &SourceFile) -> (Option<Page>, Vec<Diagnostic>) {
-    let mut diagnostics = Vec::new();
+    let mut diagnostics: Vec<Diagnostic> = file.load_warning.iter().cloned().collect();
     let Some((key, lang, kind)) = classify(&file.rel_path) else {
         return (None, diagnostics);
     };
-    let split = front_matter::split(&file.text).unwrap_or_else(|err| {
-        diagnostics.push(Diagnostic::error(
+    let split = front_matter::split(&file.text);
+    diagnostics.extend(split.problems.iter().map(|p| {
+        Diagnostic::warning(
             &file.display_path,
-            (err.line, 1),
+            (p.line, 1),
             "front-matter",
-            format!(
-                "{}; the page is built without its front matter",
-                err.message
-            ),
-        ));
-        front_matter::Split {
-            front: FrontMatter::default(),
-            body: &file.text,
-            body_line: 0,
-        }
-    });
+            p.message.clone(),
+        )
+    }));
     let events = markdown::parse(split.body);
     let found = outline::find(&events);
     let lines = LineIndex::new(split.body, split.body_line);
@@ -158,6 +151,7 @@ mod tests {
             rel_path: rel.into(),
             display_path: format!("content/{rel}"),
             text: text.into(),
+            load_warning: None,
         }
     }
 

@@ -37,6 +37,9 @@ enum Command {
         /// Site configuration (optional).
         #[arg(long, default_value = "config.toml")]
         config: PathBuf,
+        /// Replace the output folder even when it holds files this generator did not write.
+        #[arg(long)]
+        force: bool,
     },
     /// Preview the site: build it in memory, serve it, and on every save re-render what changed and reload the browser.
     Serve {
@@ -70,6 +73,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Deep recursion in a parser must not abort the whole build: content is
+    // capped, and render threads get room to spare.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(32 << 20)
+        .build_global();
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(err) => {
@@ -87,14 +95,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             base_url,
             drafts,
             config,
+            force,
         } => {
             let started = Instant::now();
+            generator::output::check_output_folder(&output, &content, force)?;
             let (site, theme) = load(&content, &config, base_url, drafts)?;
             let mut report = None;
             generator::output::write_atomically(&output, |staging| {
                 let sink = |path: String, bytes: Vec<u8>| staging.write(&path, &bytes);
                 report = Some(site.render_each(&theme, &sink)?);
-                site.asset_copies()
+                site.asset_copies(&theme)
+                    .0
                     .iter()
                     .try_for_each(|(rel, source)| staging.copy(rel, source))
             })?;

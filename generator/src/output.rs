@@ -1,11 +1,78 @@
 //! Writing the site: everything goes into a fresh folder next to the output,
 //! which replaces the old output only once it is complete. A failed or killed
 //! build leaves the previous site intact.
+//!
+//! The output folder is ours or untouched: every site we write carries
+//! [`MARKER`], and a folder is replaced only when it is empty or carries it
+//! (or the user says `--force`). A folder that holds the content is never
+//! replaced, whatever the flags.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
+/// The file that marks a folder as a site this generator wrote (and may replace).
+pub const MARKER: &str = ".dlq-site";
+
+const MARKER_TEXT: &str =
+    "This folder was written by the study-site generator; each build replaces it whole.\n";
+
+/// Refuses an output folder whose replacement would lose files the generator
+/// did not write: the content folder or one that holds it, a file, or a
+/// non-empty folder without our marker (unless `force`).
+pub fn check_output_folder(out_dir: &Path, content_dir: &Path, force: bool) -> Result<()> {
+    let out = real_path(&absolute(out_dir)?);
+    let content = real_path(&absolute(content_dir)?);
+    if content.starts_with(&out) {
+        bail!(
+            "refusing to write the site into {}: it {} the content folder {}, and a build replaces its output folder whole. Choose another --output",
+            out_dir.display(),
+            if content == out { "is" } else { "contains" },
+            content_dir.display()
+        );
+    }
+    let Ok(meta) = std::fs::symlink_metadata(out_dir) else {
+        return Ok(());
+    };
+    let ours = meta.is_dir() && out_dir.join(MARKER).is_file();
+    let empty = meta.is_dir() && std::fs::read_dir(out_dir)?.next().is_none();
+    if ours || empty || force {
+        return Ok(());
+    }
+    let what = if meta.is_dir() {
+        "a folder with files this generator did not write"
+    } else if meta.is_symlink() {
+        "a symlink"
+    } else {
+        "a file"
+    };
+    bail!(
+        "refusing to replace {}: it is {what} (no {MARKER} marker). Choose an empty or new folder, or pass --force to replace it anyway",
+        out_dir.display()
+    )
+}
+
+/// The path with every existing ancestor resolved (symlinks, `..`), so that
+/// two spellings of one folder compare equal even before it exists.
+fn real_path(path: &Path) -> PathBuf {
+    let mut missing = Vec::new();
+    let mut existing = path;
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            return missing.iter().rev().fold(real, |p, part| p.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                missing.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
+}
+
+/// Builds into a staging folder (marked as ours) and swaps it in for `out_dir`.
+/// Call [`check_output_folder`] first.
 pub fn write_atomically(out_dir: &Path, fill: impl FnOnce(&Staging) -> Result<()>) -> Result<()> {
     let out_dir = absolute(out_dir)?;
     let parent = out_dir
@@ -24,7 +91,10 @@ pub fn write_atomically(out_dir: &Path, fill: impl FnOnce(&Staging) -> Result<()
         std::fs::remove_dir_all(&staging.root)?;
     }
     std::fs::create_dir_all(&staging.root)?;
-    let result = fill(&staging).and_then(|()| swap_in(&staging.root, &out_dir, &name));
+    let result = staging
+        .write(MARKER, MARKER_TEXT.as_bytes())
+        .and_then(|()| fill(&staging))
+        .and_then(|()| swap_in(&staging.root, &out_dir, &name));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging.root);
     }
@@ -67,7 +137,7 @@ fn absolute(path: &Path) -> Result<PathBuf> {
 /// Moves the old output aside, the new one in, then deletes the old one.
 fn swap_in(staging: &Path, out_dir: &Path, name: &str) -> Result<()> {
     let old = out_dir.with_file_name(format!(".{name}.old-{}", std::process::id()));
-    let had_old = out_dir.exists();
+    let had_old = std::fs::symlink_metadata(out_dir).is_ok();
     if had_old {
         std::fs::rename(out_dir, &old)
             .with_context(|| format!("moving the old {} aside", out_dir.display()))?;
@@ -84,13 +154,17 @@ fn swap_in(staging: &Path, out_dir: &Path, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// `remove_dir_all`, one thread per top-level entry.
+/// `remove_dir_all`, one thread per top-level entry. Symlinks are removed,
+/// never followed: nothing outside the old output is touched.
 fn remove_dir_parallel(dir: &Path) -> std::io::Result<()> {
+    if !std::fs::symlink_metadata(dir)?.is_dir() {
+        return std::fs::remove_file(dir);
+    }
     let entries: Vec<PathBuf> = std::fs::read_dir(dir)?
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()?;
     entries.par_iter().try_for_each(|path| {
-        if path.is_dir() {
+        if std::fs::symlink_metadata(path)?.is_dir() {
             std::fs::remove_dir_all(path)
         } else {
             std::fs::remove_file(path)
@@ -120,6 +194,51 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn only_empty_or_marked_folders_are_replaced() {
+        let dir = std::env::temp_dir().join(format!("output-guard-{}", std::process::id()));
+        let content = dir.join("notes");
+        std::fs::create_dir_all(content.join("sub")).unwrap();
+        let keep = dir.join("keep");
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::write(keep.join("mine.txt"), "x").unwrap();
+        let refused = |out: &Path, force| check_output_folder(out, &content, force).is_err();
+        assert!(refused(&content, true), "the content folder itself");
+        assert!(refused(&dir, true), "a folder holding the content");
+        assert!(
+            refused(&content.join("sub/.."), true),
+            "another spelling of it"
+        );
+        assert!(refused(&keep, false), "someone else's files");
+        assert!(!refused(&keep, true), "unless forced");
+        assert!(!refused(&dir.join("new"), false));
+        assert!(
+            !refused(&content.join("public"), false),
+            "inside the content is fine"
+        );
+        write_atomically(&dir.join("site"), |s| s.write("index.html", b"x")).unwrap();
+        assert!(dir.join("site").join(MARKER).is_file());
+        assert!(!refused(&dir.join("site"), false), "our own site");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn removing_the_old_site_never_follows_symlinks() {
+        let dir = std::env::temp_dir().join(format!("output-links-{}", std::process::id()));
+        let outside = dir.join("outside");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("precious.txt"), "x").unwrap();
+        let out = dir.join("public");
+        write_atomically(&out, |s| s.write("index.html", b"1")).unwrap();
+        std::os::unix::fs::symlink(&outside, out.join("link")).unwrap();
+        std::os::unix::fs::symlink(outside.join("precious.txt"), out.join("file-link")).unwrap();
+        write_atomically(&out, |s| s.write("index.html", b"2")).unwrap();
+        assert!(outside.join("precious.txt").is_file());
+        assert!(!out.join("link").exists());
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -32,7 +32,23 @@ pub struct Site {
     pub glossary: Vec<(String, String)>,
     /// Sections and their chapters in reading order, per language (computed once).
     listing: HashMap<Lang, Vec<Value>>,
+    /// Content files left out because their URL belongs to something else
+    /// (see [`Site::path_conflicts`]).
+    refused: BTreeSet<String>,
 }
+
+/// Top-level names of what the generator writes itself: a content file or
+/// folder may not publish under them.
+pub const RESERVED: &[&str] = &[
+    "en",
+    "play",
+    "search",
+    "static",
+    "404.html",
+    "sitemap.xml",
+    "favicon.ico",
+    crate::output::MARKER,
+];
 
 /// One output page: which page key, in which language.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -111,8 +127,11 @@ pub struct Summary {
 impl Site {
     /// Loads and parses a content folder.
     pub fn load(content_dir: &Path, config: Config, drafts: bool) -> Site {
-        let (files, mut diagnostics) = source::load_dir(content_dir);
-        let assets = list_assets(content_dir);
+        let source::Loaded {
+            files,
+            assets,
+            mut diagnostics,
+        } = source::load_dir(content_dir);
         let mut site = Site::from_sources(&files, assets, config, drafts);
         site.content_dir = content_dir.to_path_buf();
         if let Ok(text) = std::fs::read_to_string(content_dir.join("glossary.tsv")) {
@@ -146,6 +165,7 @@ impl Site {
             diagnostics,
             glossary: Vec::new(),
             listing: HashMap::new(),
+            refused: BTreeSet::new(),
         };
         site.reindex();
         site
@@ -200,10 +220,16 @@ impl Site {
     /// Derives from the set of pages what lookups need: the (key, language)
     /// index, the translation checks and the section listings.
     fn reindex(&mut self) {
+        let conflicts = self.path_conflicts();
+        self.refused = conflicts.iter().map(|(rel, _)| rel.clone()).collect();
+        self.diagnostics.retain(|d| d.kind != "path");
+        self.diagnostics
+            .extend(conflicts.into_iter().map(|(_, d)| d));
         self.index = self
             .pages
             .iter()
             .enumerate()
+            .filter(|(_, p)| !self.refused.contains(&p.rel_path))
             .map(|(i, p)| ((p.key.clone(), p.lang), i))
             .collect();
         let used: Vec<Lang> = Lang::ALL
@@ -217,6 +243,70 @@ impl Site {
         };
         self.recheck_translations();
         self.relist();
+    }
+
+    /// Content files whose URL is taken, with the error naming both sides: a
+    /// page under a reserved name (`play/`, `search/`, …), or `a.md` beside a
+    /// folder `a/` (both would be `/a/`; the folder wins, its chapters need it).
+    fn path_conflicts(&self) -> Vec<(String, Diagnostic)> {
+        let sections: BTreeSet<&str> = self
+            .pages
+            .iter()
+            .filter_map(|p| match p.kind {
+                PageKind::Section => Some(p.key.as_str()),
+                PageKind::Chapter => p.section_key(),
+                PageKind::Home => None,
+            })
+            .collect();
+        let mut out = Vec::new();
+        for page in &self.pages {
+            let first = page.key.split('/').next().unwrap_or("");
+            let message = if RESERVED.contains(&first) {
+                format!(
+                    "`{first}/` is where the generator writes its own pages ({}); this page is not published: rename the folder or file",
+                    RESERVED.join(", ")
+                )
+            } else if page.kind == PageKind::Chapter && sections.contains(page.key.as_str()) {
+                let folder = self
+                    .pages
+                    .iter()
+                    .find(|p| p.kind == PageKind::Section && p.key == page.key)
+                    .map_or_else(
+                        || format!("the folder {}/", page.key),
+                        |p| p.rel_path.clone(),
+                    );
+                format!(
+                    "{} and {folder} would both be /{}/; {} is not published: rename one of them",
+                    page.rel_path, page.key, page.rel_path
+                )
+            } else {
+                continue;
+            };
+            let d = Diagnostic::error(&page.display_path, (1, 1), "path", message);
+            out.push((page.rel_path.clone(), d));
+        }
+        out
+    }
+
+    /// Why a content file other than markdown cannot be copied to its own
+    /// path (it would overwrite a generated file), or `None` when it can.
+    pub fn asset_conflict(&self, rel: &str, theme: &Theme) -> Option<String> {
+        let first = rel.split('/').next().unwrap_or("");
+        let page_file = rel
+            .strip_suffix("index.html")
+            .filter(|dir| dir.is_empty() || dir.ends_with('/'))
+            .map(|dir| dir.trim_end_matches('/'));
+        if theme.static_files.contains_key(rel) {
+            Some(format!("{rel} is a file of the theme"))
+        } else if RESERVED.contains(&first) && first != "static" {
+            Some(format!(
+                "`{first}` is where the generator writes its own files"
+            ))
+        } else {
+            page_file
+                .filter(|k| self.routes().iter().any(|r| r.key == *k))
+                .map(|key| format!("{rel} is the page built for /{key}"))
+        }
     }
 
     fn recheck_translations(&mut self) {
@@ -269,7 +359,11 @@ impl Site {
                     lang,
                 });
             }
-            for page in self.pages.iter().filter(|p| p.kind == PageKind::Chapter) {
+            for page in self
+                .pages
+                .iter()
+                .filter(|p| p.kind == PageKind::Chapter && !self.refused.contains(&p.rel_path))
+            {
                 routes.insert(Route {
                     key: page.key.clone(),
                     kind: PageKind::Chapter,
@@ -283,7 +377,11 @@ impl Site {
     /// Folders that hold chapters or have an `_index.md`.
     fn section_keys(&self) -> BTreeSet<String> {
         let mut keys = BTreeSet::new();
-        for page in &self.pages {
+        for page in self
+            .pages
+            .iter()
+            .filter(|p| !self.refused.contains(&p.rel_path))
+        {
             match page.kind {
                 PageKind::Section => {
                     keys.insert(page.key.clone());
@@ -305,6 +403,7 @@ impl Site {
             .pages
             .iter()
             .filter(|p| p.kind == PageKind::Chapter && p.section_key() == Some(section))
+            .filter(|p| !self.refused.contains(&p.rel_path))
             .filter(|p| p.lang == Lang::Zh || self.page(&p.key, Lang::Zh).is_none())
             .collect();
         keys.sort_by(|a, b| (a.weight(), &a.title, &a.key).cmp(&(b.weight(), &b.title, &b.key)));
@@ -499,6 +598,8 @@ impl Site {
                 "title": self.title_of(&route.key, route.lang),
                 "description": shown.and_then(|p| p.front.description.clone()),
                 "tags": shown.map_or(&[][..], |p| &p.front.tags[..]),
+                "date": shown.and_then(|p| p.front.date.clone()),
+                "extra": shown.map(|p| &p.front.extra),
                 "content": rendered.as_ref().map(|r| markdown::localize(&r.html, &root, route.lang)),
                 "content_lang": shown.map_or(route.lang, |p| p.lang).code(),
                 // Pages with a widget load its script (decided here: a template
@@ -607,6 +708,7 @@ impl Site {
             }
         }
         sink("sitemap.xml".into(), self.sitemap(&routes).into_bytes())?;
+        report.diagnostics.extend(self.asset_copies(theme).1);
         // The playground gallery and pages (/play/…), outside the content routes.
         let play_errors = crate::play::render_pages(self, theme, sink)?;
         report.diagnostics.extend(play_errors);
@@ -660,17 +762,31 @@ impl Site {
         });
         Output {
             files: files.into_inner().unwrap_or_default(),
-            copies: self.asset_copies(),
+            copies: self.asset_copies(theme).0,
             report,
         }
     }
 
-    /// Content files copied as they are (images …): output path → source path.
-    pub fn asset_copies(&self) -> BTreeMap<String, PathBuf> {
-        self.assets
-            .iter()
-            .map(|a| (a.clone(), self.content_dir.join(a)))
-            .collect()
+    /// Content files copied as they are (images …): output path → source
+    /// path, and an error for each one that would overwrite a generated file.
+    pub fn asset_copies(&self, theme: &Theme) -> (BTreeMap<String, PathBuf>, Vec<Diagnostic>) {
+        let mut copies = BTreeMap::new();
+        let mut refused = Vec::new();
+        for rel in &self.assets {
+            let path = self.content_dir.join(rel);
+            match self.asset_conflict(rel, theme) {
+                None => {
+                    copies.insert(rel.clone(), path);
+                }
+                Some(why) => refused.push(Diagnostic::error(
+                    &path.display().to_string(),
+                    (1, 1),
+                    "path",
+                    format!("{why}; this file is not copied: rename it"),
+                )),
+            }
+        }
+        (copies, refused)
     }
 
     /// The `404.html` page (public so that `serve` can refresh it alone).
@@ -752,21 +868,6 @@ pub(crate) fn template_of(kind: PageKind) -> &'static str {
     }
 }
 
-fn list_assets(content_dir: &Path) -> BTreeSet<String> {
-    walkdir::WalkDir::new(content_dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && e.path().extension().is_none_or(|x| x != "md"))
-        .filter_map(|e| {
-            e.path()
-                .strip_prefix(content_dir)
-                .ok()
-                .map(|p| p.to_string_lossy().replace('\\', "/"))
-        })
-        .filter(|p| !p.split('/').any(|part| part.starts_with('.')))
-        .collect()
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -779,6 +880,7 @@ pub(crate) mod tests {
                 rel_path: p.to_string(),
                 display_path: p.to_string(),
                 text: t.to_string(),
+                load_warning: None,
             })
             .collect();
         Site::from_sources(&sources, BTreeSet::new(), Config::default(), false)
@@ -821,6 +923,7 @@ pub(crate) mod tests {
             rel_path: "a/x.md".into(),
             display_path: "a/x.md".into(),
             text: "+++\nweight = \"no\"\n+++\n# New\n\n## A {#a}\n\n## B {#b}\n".into(),
+            load_warning: None,
         };
         s.replace_source(&file, false);
         assert_eq!(s.pages.len(), 2);
@@ -854,6 +957,7 @@ pub(crate) mod tests {
                 rel_path: "a/z.md".into(),
                 display_path: "a/z.md".into(),
                 text: "# Z\n".into(),
+                load_warning: None,
             },
             false,
         );

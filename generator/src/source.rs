@@ -4,6 +4,8 @@
 //! This is the only module of the content pipeline that touches the file system.
 
 use crate::diagnostics::Diagnostic;
+use crate::output;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// A markdown file of the content folder, decoded and normalised.
@@ -14,98 +16,187 @@ pub struct SourceFile {
     /// Path to show in messages (the content folder as the user gave it, joined).
     pub display_path: String,
     pub text: String,
+    /// A problem met while reading it (invalid UTF-8), reported with the page's own.
+    pub load_warning: Option<Diagnostic>,
 }
 
-/// Reads every `.md` file below `content_dir`, sorted by path. Files that cannot
-/// be read or decoded are reported and skipped; the rest load normally.
-pub fn load_dir(content_dir: &Path) -> (Vec<SourceFile>, Vec<Diagnostic>) {
-    let mut files = Vec::new();
-    let mut diagnostics = Vec::new();
-    for entry in walkdir::WalkDir::new(content_dir).sort_by_file_name() {
+/// What a walk of the content folder found.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Markdown files, sorted by path.
+    pub files: Vec<SourceFile>,
+    /// Content-relative paths of every other file (images …), copied as they are.
+    pub assets: BTreeSet<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads the content folder in one walk. Nothing in it stops the walk: files
+/// that cannot be read, names that are not UTF-8, symlink loops or links out
+/// of the folder, FIFOs and devices are reported and skipped. Hidden entries
+/// and generated sites (a folder holding [`output::MARKER`], e.g. `public/`
+/// when the content folder is `.`) are not content.
+pub fn load_dir(content_dir: &Path) -> Loaded {
+    let mut loaded = Loaded::default();
+    let root = std::fs::canonicalize(content_dir).unwrap_or_else(|_| content_dir.to_path_buf());
+    let report = |loaded: &mut Loaded, path: &Path, message: String| {
+        loaded.diagnostics.push(Diagnostic::warning(
+            &path.display().to_string(),
+            (1, 1),
+            "file",
+            message,
+        ));
+    };
+    let mut walk = walkdir::WalkDir::new(content_dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_name().as_encoded_bytes().starts_with(b".")
+                    || e.file_type().is_dir() && e.path().join(output::MARKER).exists())
+        });
+    while let Some(entry) = walk.next() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
-                let path = err.path().map_or_else(
-                    || content_dir.display().to_string(),
-                    |p| p.display().to_string(),
-                );
-                diagnostics.push(Diagnostic::error(
-                    &path,
-                    (1, 1),
-                    "io",
-                    format!("cannot read: {err}"),
-                ));
+                let path = err.path().unwrap_or(content_dir).to_path_buf();
+                let message = match err.loop_ancestor() {
+                    Some(ancestor) => format!(
+                        "symlink loop: this link leads back to {}; not followed",
+                        ancestor.display()
+                    ),
+                    None => format!("cannot read: {err}; skipped"),
+                };
+                report(&mut loaded, &path, message);
                 continue;
             }
         };
-        if !entry.file_type().is_file() || entry.path().extension().is_none_or(|e| e != "md") {
+        if entry.depth() == 0 {
             continue;
         }
+        let is_dir = entry.file_type().is_dir();
         let Some(rel_path) = relative_path(content_dir, entry.path()) else {
+            report(
+                &mut loaded,
+                entry.path(),
+                "the name is not valid UTF-8 (saved by another system?); skipped: rename it".into(),
+            );
+            if is_dir {
+                walk.skip_current_dir();
+            }
             continue;
         };
-        if rel_path.split('/').any(|part| part.starts_with('.')) {
+        if entry.path_is_symlink() {
+            let target = std::fs::canonicalize(entry.path());
+            if !target.as_ref().is_ok_and(|t| t.starts_with(&root)) {
+                let to = target.map_or_else(|e| e.to_string(), |t| t.display().to_string());
+                report(
+                    &mut loaded,
+                    entry.path(),
+                    format!("symlink to {to}, outside the content folder; skipped"),
+                );
+                if is_dir {
+                    walk.skip_current_dir();
+                }
+                continue;
+            }
+        }
+        if is_dir {
             continue;
         }
-        match load_file(content_dir, &rel_path) {
-            Ok(file) => files.push(file),
-            Err(diagnostic) => diagnostics.push(diagnostic),
+        if !entry.file_type().is_file() {
+            report(
+                &mut loaded,
+                entry.path(),
+                "not a regular file (a FIFO, socket or device); skipped".into(),
+            );
+        } else if rel_path.ends_with(".md") {
+            match load_file(content_dir, &rel_path) {
+                Ok(file) => loaded.files.push(file),
+                Err(diagnostic) => loaded.diagnostics.push(diagnostic),
+            }
+        } else {
+            loaded.assets.insert(rel_path);
         }
     }
-    (files, diagnostics)
+    loaded
 }
 
-/// Reads and decodes one content file (used by `load_dir` and by `serve` for a single change).
+/// Reads and decodes one content file (used by `load_dir` and by `serve` for
+/// a single change). Bytes that are not UTF-8 become U+FFFD, with a warning
+/// at the first of them.
 pub fn load_file(content_dir: &Path, rel_path: &str) -> Result<SourceFile, Diagnostic> {
     let path = content_dir.join(rel_path);
     let display_path = path.display().to_string();
-    let bytes = std::fs::read(&path).map_err(|err| {
+    let io_error = |err: std::io::Error| {
         Diagnostic::error(
             &display_path,
             (1, 1),
             "io",
             format!("cannot read file: {err}"),
         )
-    })?;
-    let text = decode(&bytes).map_err(|(pos, offset)| {
-        Diagnostic::error(
+    };
+    if !std::fs::metadata(&path).map_err(io_error)?.is_file() {
+        return Err(io_error(std::io::Error::other("not a regular file")));
+    }
+    let bytes = std::fs::read(&path).map_err(io_error)?;
+    let decoded = decode(&bytes);
+    let warning = decoded.first_invalid.map(|(pos, offset)| {
+        Diagnostic::warning(
             &display_path,
             pos,
             "encoding",
             format!(
-                "invalid UTF-8 at byte offset {offset}; the file was skipped (save it as UTF-8)"
+                "{} invalid UTF-8 sequence(s), the first at byte offset {offset}, shown as U+FFFD (save the file as UTF-8)",
+                decoded.invalid_sequences
             ),
         )
-    })?;
+    });
     Ok(SourceFile {
         rel_path: rel_path.to_string(),
         display_path,
-        text,
+        text: decoded.text,
+        load_warning: warning,
     })
 }
 
-/// `dir/a/b.md` relative to `dir` as `a/b.md`.
+/// `dir/a/b.md` relative to `dir` as `a/b.md`; `None` when a name is not UTF-8.
 fn relative_path(root: &Path, path: &Path) -> Option<String> {
     let rel: PathBuf = path.strip_prefix(root).ok()?.to_path_buf();
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    Some(parts.join("/"))
+    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    Some(parts?.join("/"))
 }
 
-/// Decodes UTF-8 and normalises it. On invalid UTF-8 returns the (line, col)
-/// and the byte offset of the first bad byte.
-pub fn decode(bytes: &[u8]) -> Result<String, ((usize, usize), usize)> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(normalize(text)),
-        Err(err) => {
-            let offset = err.valid_up_to();
-            let valid = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
-            let line = valid.matches('\n').count() + 1;
-            let col = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            Err(((line, col), offset))
+/// A file's text, decoded and normalised.
+#[derive(Debug, PartialEq)]
+pub struct Decoded {
+    pub text: String,
+    /// (line, col) and byte offset of the first invalid byte, if any.
+    pub first_invalid: Option<((usize, usize), usize)>,
+    pub invalid_sequences: usize,
+}
+
+/// Decodes UTF-8 (invalid sequences become U+FFFD) and normalises the text.
+pub fn decode(bytes: &[u8]) -> Decoded {
+    let mut text = String::with_capacity(bytes.len());
+    let mut first_invalid = None;
+    let mut invalid_sequences = 0;
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            if first_invalid.is_none() {
+                let line = text.matches('\n').count() + 1;
+                let col = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                first_invalid = Some(((line, col), text.len()));
+            }
+            invalid_sequences += 1;
+            text.push('\u{fffd}');
         }
+    }
+    Decoded {
+        text: normalize(&text),
+        first_invalid,
+        invalid_sequences,
     }
 }
 
@@ -148,8 +239,10 @@ mod tests {
     }
 
     #[test]
-    fn invalid_utf8_reports_line_and_offset() {
-        let bytes = b"ok\nbad \xff here";
-        assert_eq!(decode(bytes), Err(((2, 5), 7)));
+    fn invalid_utf8_becomes_replacement_characters() {
+        let decoded = decode(b"ok\nbad \xff here \xfe\xfd");
+        assert_eq!(decoded.text, "ok\nbad \u{fffd} here \u{fffd}\u{fffd}");
+        assert_eq!(decoded.first_invalid, Some(((2, 5), 7)));
+        assert_eq!(decoded.invalid_sequences, 3);
     }
 }

@@ -3,6 +3,7 @@
 //! to them, and anything broken is reported where it is written.
 
 use super::outline::Spanned;
+use super::sanitize::url_is_safe;
 use super::{escape_html, Pass, LANG_PREFIX, ROOT};
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
@@ -78,6 +79,8 @@ fn percent_decode(s: &str) -> String {
 pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>> {
     let mut out = Vec::with_capacity(events.len());
     let mut missing_image: Option<String> = None;
+    // Inside a link whose URL is refused: its text stays, the link goes.
+    let mut refused_link = false;
     for (event, range) in events {
         if let Some(alt) = missing_image.as_mut() {
             match event {
@@ -92,6 +95,15 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
             continue;
         }
         match event {
+            Event::Start(Tag::Link { ref dest_url, .. }) if !url_is_safe(dest_url, false) => {
+                cx.warning(
+                    range.start,
+                    "link",
+                    format!("link to `{dest_url}` removed (only http(s), mailto, ftp and relative links are kept)"),
+                );
+                refused_link = true;
+            }
+            Event::End(TagEnd::Link) if refused_link => refused_link = false,
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
@@ -177,6 +189,14 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> CowS
 }
 
 fn rewrite_image<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> Option<CowStr<'a>> {
+    if !url_is_safe(dest, true) {
+        cx.warning(
+            offset,
+            "image",
+            format!("image source `{dest}` removed; its alt text is shown instead"),
+        );
+        return None;
+    }
     if is_external(dest) {
         return Some(dest.clone());
     }
@@ -227,6 +247,26 @@ mod tests {
         assert!(is_external("#local"));
         assert!(!is_external("../x.md"));
         assert!(!is_external("C.md"));
+    }
+
+    #[test]
+    fn script_urls_never_become_links_or_images() {
+        let r = crate::markdown::tests::render_page(
+            "[x](javascript:alert(1)) [y](<JavaScript:alert(2)>) <vbscript:z> ![i](javascript:alert(3)) ![d](data:image/png;base64,AA)\n",
+        );
+        assert!(!r.html.contains("href="), "{}", r.html);
+        assert!(
+            r.html
+                .starts_with("<p>x y vbscript:z <span class=\"missing-image\">i</span>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("src=\"data:image/png;base64,AA\""),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.diagnostics.len(), 4, "{:?}", r.diagnostics);
     }
 
     #[test]

@@ -32,8 +32,53 @@ fn settings(display: bool) -> katex::Settings {
         .build()
 }
 
+/// How deeply a formula may nest groups (`{…}`, `\left…\right`,
+/// environments, chained commands such as `\sqrt\sqrt x`). KaTeX parses
+/// recursively; a few hundred levels overflow the stack and abort the whole
+/// build. Real formulas stay below ten.
+const MAX_NESTING: usize = 50;
+
+/// The deepest nesting of groups in a formula (see [`MAX_NESTING`]).
+fn nesting_depth(tex: &str) -> usize {
+    let bytes = tex.as_bytes();
+    let (mut depth, mut chain, mut deepest) = (0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => {
+                let name_len = bytes[i + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphabetic())
+                    .count();
+                match &tex[i + 1..i + 1 + name_len] {
+                    "left" | "begin" => depth += 1,
+                    "right" | "end" => depth = depth.saturating_sub(1),
+                    "" => {}
+                    _ => chain += 1,
+                }
+                i += 1 + name_len.max(1);
+                deepest = deepest.max(depth + chain);
+                continue;
+            }
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            b' ' | b'\n' | b'\t' => {}
+            _ => chain = 0,
+        }
+        deepest = deepest.max(depth + chain);
+        i += 1;
+    }
+    deepest
+}
+
 /// Renders one formula; `Err` carries KaTeX's message.
 pub fn render_formula(tex: &str, display: bool) -> Result<String, String> {
+    let depth = nesting_depth(tex);
+    if depth > MAX_NESTING {
+        return Err(format!(
+            "the formula nests {depth} levels deep; the limit is {MAX_NESTING}"
+        ));
+    }
     KATEX.with(|cell| {
         let mut slot = cell.borrow_mut();
         let katex = slot.get_or_insert_with(|| Katex {
@@ -52,12 +97,61 @@ pub fn render_formula(tex: &str, display: bool) -> Result<String, String> {
             &katex.inline
         };
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            katex::render_to_string(&katex.ctx, tex, settings).map_err(|e| e.to_string())
+            katex::render_to_string(&katex.ctx, tex, settings)
+                .map(|html| stable_svg_attributes(&html))
+                .map_err(|e| e.to_string())
         }))
         .unwrap_or_else(|_| Err("the KaTeX renderer failed on this formula".to_string()));
         katex.cache.insert(key, result.clone());
         result
     })
+}
+
+/// katex-rs keeps the attributes of SVG elements in a hash map, so their
+/// order changes from run to run; sorting them makes two builds of the same
+/// notes byte-identical (deploy diffs, caches, reproducible builds).
+fn stable_svg_attributes(html: &str) -> String {
+    if !html.contains("<svg") {
+        return html.to_string();
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let tag = &rest[at..];
+        let name_len = tag[1..]
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(tag.len() - 1);
+        let end = tag.find('>').map_or(tag.len(), |e| e + 1);
+        let name = &tag[1..1 + name_len];
+        if matches!(name, "svg" | "path" | "line" | "rect" | "g") {
+            let inner = &tag[1 + name_len..end - 1];
+            let (inner, close) = match inner.strip_suffix('/') {
+                Some(i) => (i, "/>"),
+                None => (inner, ">"),
+            };
+            // `key="value"` pairs: values are double-quoted and hold no quote.
+            let parts: Vec<&str> = inner.split_inclusive('"').collect();
+            let mut attributes: Vec<String> = parts
+                .chunks(2)
+                .map(|pair| pair.concat().trim().to_string())
+                .filter(|a| !a.is_empty())
+                .collect();
+            attributes.sort_unstable();
+            out.push('<');
+            out.push_str(name);
+            for a in &attributes {
+                out.push(' ');
+                out.push_str(a);
+            }
+            out.push_str(close);
+        } else {
+            out.push_str(&tag[..end]);
+        }
+        rest = &tag[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A short text that may hold `$…$` formulas (a question title in the table
@@ -186,6 +280,43 @@ mod tests {
         let err = render_formula(r"\frac{1}{", false).unwrap_err();
         assert!(!err.is_empty());
         assert!(render_formula(r"\undefinedmacro x", true).is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_crash() {
+        for tex in [
+            format!("{}x{}", "\\frac{".repeat(400), "}{y}".repeat(400)),
+            format!("{}x{}", "\\left(".repeat(400), "\\right)".repeat(400)),
+            format!("{}x", "\\sqrt".repeat(2000)),
+            format!("{}x{}", "{".repeat(100_000), "}".repeat(100_000)),
+        ] {
+            let err = render_formula(&tex, true).unwrap_err();
+            assert!(err.contains("limit is 50"), "{err}");
+        }
+        assert_eq!(nesting_depth(r"\frac{a}{\sqrt{b^{2}}} \{x\}"), 3);
+        assert!(render_formula(&format!("{}x{}", "{".repeat(40), "}".repeat(40)), false).is_ok());
+    }
+
+    #[test]
+    fn svg_attributes_come_in_one_order() {
+        let a = stable_svg_attributes(
+            r#"x<svg width="1em" height="2" viewBox="0 0 1 1"><path d="M0"/></svg>"#,
+        );
+        let b = stable_svg_attributes(
+            r#"x<svg viewBox="0 0 1 1" width="1em" height="2"><path d="M0"/></svg>"#,
+        );
+        assert_eq!(a, b);
+        assert_eq!(
+            a,
+            r#"x<svg height="2" viewBox="0 0 1 1" width="1em"><path d="M0"/></svg>"#
+        );
+        let html = render_formula(r"\sqrt{x}\overrightarrow{AB}", false).unwrap();
+        for _ in 0..5 {
+            assert_eq!(
+                render_formula(r"\sqrt{x}\overrightarrow{AB} ", false).unwrap(),
+                html
+            );
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod math;
 pub mod outline;
 pub mod playground;
 pub mod raw_html;
+pub mod sanitize;
 
 use crate::diagnostics::{Diagnostic, LineIndex};
 use crate::lang::Lang;
@@ -171,6 +172,7 @@ pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
         diagnostics: Vec::new(),
         stats: Stats::default(),
     };
+    let events = cap_nesting(events, &mut cx);
     let events = raw_html::pass(events, &mut cx);
     let events = anchors::pass(events, &outline, &cx);
     let events = math::pass(events, &mut cx);
@@ -185,6 +187,42 @@ pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
         diagnostics: cx.diagnostics,
         stats: cx.stats,
     }
+}
+
+/// How deeply blocks (quotes, lists, …) may nest on a page; deeper ones are
+/// flattened into their parent. Browsers stop nesting at a few hundred levels
+/// anyway, and every later pass may then assume a sane depth.
+const MAX_NESTING: usize = 64;
+
+/// Drops the start and end of every element nested deeper than
+/// [`MAX_NESTING`] (their text stays), with one warning.
+fn cap_nesting<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>> {
+    let mut kept: Vec<bool> = Vec::new();
+    let mut warned = false;
+    let mut out = Vec::with_capacity(events.len());
+    for (event, range) in events {
+        match &event {
+            Event::Start(_) => {
+                let keep = kept.iter().filter(|k| **k).count() < MAX_NESTING;
+                if !keep && !warned {
+                    warned = true;
+                    cx.warning(
+                        range.start,
+                        "nesting",
+                        format!("blocks nested deeper than {MAX_NESTING} levels are flattened"),
+                    );
+                }
+                kept.push(keep);
+                if !keep {
+                    continue;
+                }
+            }
+            Event::End(_) if !kept.pop().unwrap_or(true) => continue,
+            _ => {}
+        }
+        out.push((event, range));
+    }
+    out
 }
 
 fn question_texts(events: &[Spanned<'_>], outline: &Outline) -> Vec<QuestionText> {
@@ -291,6 +329,25 @@ pub(crate) mod tests {
         assert_eq!((d.line, d.kind), (6, "math"));
         assert!(r.html.contains("class=\"math-error\""));
         assert!(r.html.contains("$\\notacommand{1}$"));
+    }
+
+    #[test]
+    fn deep_nesting_is_flattened_with_a_warning() {
+        let md = format!(
+            "{} q\n\n{}\n",
+            ">".repeat(5000),
+            (0..2000)
+                .map(|i| format!("{}- a\n", "  ".repeat(i)))
+                .collect::<String>()
+        );
+        let r = render_page(&md);
+        assert!(r.html.matches("<blockquote>").count() <= MAX_NESTING);
+        assert_eq!(
+            r.html.matches("<blockquote>").count(),
+            r.html.matches("</blockquote>").count()
+        );
+        let kinds: Vec<_> = r.diagnostics.iter().map(|d| d.kind).collect();
+        assert_eq!(kinds, ["nesting"]);
     }
 
     #[test]

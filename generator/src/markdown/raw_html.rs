@@ -1,10 +1,12 @@
 //! Raw HTML pass: notes use `<center>`, `<br>`, `<details>`, `<font>` …, which
-//! pass through, but an unclosed or stray tag must not break the page layout.
-//! Tags opened in raw HTML are closed at the end of the body, end tags with no
-//! matching open tag are dropped, and `<script>`/`<style>`/`<link>`/`<meta>`
-//! are shown as text instead of being run.
+//! pass through cleaned (see [`super::sanitize`]), but nothing may run and an
+//! unclosed or stray tag must not break the page layout. Tags opened in raw
+//! HTML are closed at the end of the body, end tags with no matching open tag
+//! are dropped, `<script>`/`<style>`/`<iframe>` … are shown as text, and the
+//! rest of the HTML's text is escaped: only cleaned tags reach the page.
 
 use super::outline::Spanned;
+use super::sanitize::{self, SHOWN_AS_TEXT};
 use super::{escape_html, Pass};
 use pulldown_cmark::{CowStr, Event};
 
@@ -12,25 +14,39 @@ const VOID: [&str; 14] = [
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
     "wbr", "param",
 ];
-const FORBIDDEN: [&str; 6] = ["script", "style", "link", "meta", "iframe", "base"];
 
-/// One tag found in a raw HTML string.
+/// A piece of a raw HTML string.
 #[derive(Debug, PartialEq)]
-struct TagToken {
-    start: usize,
-    end: usize,
-    name: String,
-    closing: bool,
-    self_closing: bool,
+enum Piece<'h> {
+    Text(&'h str),
+    Tag {
+        text: &'h str,
+        name: String,
+        closing: bool,
+    },
 }
 
-fn tags(html: &str) -> Vec<TagToken> {
+/// Splits raw HTML into tags and text. Comments, doctypes and processing
+/// instructions are dropped; a `>` inside a quoted attribute value does not
+/// end its tag.
+fn pieces(html: &str) -> Vec<Piece<'_>> {
     let bytes = html.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
+    let mut text_start = 0;
     while let Some(lt) = html[i..].find('<').map(|p| p + i) {
-        if html[lt..].starts_with("<!--") {
-            i = html[lt..].find("-->").map_or(html.len(), |p| lt + p + 3);
+        let rest = &html[lt..];
+        let skip_to = if let Some(comment) = rest.strip_prefix("<!--") {
+            Some(comment.find("-->").map_or(html.len(), |p| lt + 4 + p + 3))
+        } else if rest.starts_with("<!") || rest.starts_with("<?") {
+            Some(rest.find('>').map_or(html.len(), |p| lt + p + 1))
+        } else {
+            None
+        };
+        if let Some(end) = skip_to {
+            out.push(Piece::Text(&html[text_start..lt]));
+            i = end;
+            text_start = end;
             continue;
         }
         let closing = bytes.get(lt + 1) == Some(&b'/');
@@ -38,25 +54,51 @@ fn tags(html: &str) -> Vec<TagToken> {
         let name_len = html[name_start..]
             .find(|c: char| !c.is_ascii_alphanumeric())
             .unwrap_or(html.len() - name_start);
-        if name_len == 0 {
+        if name_len == 0 || !bytes[name_start].is_ascii_alphabetic() {
             i = lt + 1;
             continue;
         }
-        let end = html[lt..].find('>').map_or(html.len(), |p| lt + p + 1);
-        out.push(TagToken {
-            start: lt,
-            end,
+        let end = tag_end(html, name_start + name_len);
+        out.push(Piece::Text(&html[text_start..lt]));
+        out.push(Piece::Tag {
+            text: &html[lt..end],
             name: html[name_start..name_start + name_len].to_ascii_lowercase(),
             closing,
-            self_closing: html[..end].ends_with("/>"),
         });
         i = end;
+        text_start = end;
     }
+    out.push(Piece::Text(&html[text_start..]));
+    out.retain(|p| *p != Piece::Text(""));
     out
 }
 
+/// The end of a tag whose attributes start at `from`: after the first `>`
+/// outside quotes (or the end of the string).
+fn tag_end(html: &str, from: usize) -> usize {
+    let mut quote = None;
+    for (i, c) in html[from..].char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '>') => return from + i + 1,
+            _ => {}
+        }
+    }
+    html.len()
+}
+
+/// Text of raw HTML: entities stay, anything that could open a tag is escaped.
+fn escape_text(text: &str) -> String {
+    text.replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// How many raw-HTML elements may be open at once; deeper ones are dropped.
+const MAX_OPEN: usize = 64;
+
 pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>> {
     let mut open: Vec<String> = Vec::new();
+    let mut too_deep = false;
     let mut out = Vec::with_capacity(events.len());
     for (event, range) in events {
         let (html, inline) = match &event {
@@ -68,33 +110,65 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
             }
         };
         let mut fixed = String::with_capacity(html.len());
-        let mut last = 0;
-        for tag in tags(html) {
-            fixed.push_str(&html[last..tag.start]);
-            last = tag.end;
-            let text = &html[tag.start..tag.end];
-            if FORBIDDEN.contains(&tag.name.as_str()) {
-                cx.warning(
-                    range.start,
-                    "html",
-                    format!("<{}> in raw HTML is shown as text, not run", tag.name),
-                );
+        for piece in pieces(html) {
+            let (text, name, closing) = match piece {
+                Piece::Text(text) => {
+                    fixed.push_str(&escape_text(text));
+                    continue;
+                }
+                Piece::Tag {
+                    text,
+                    name,
+                    closing,
+                } => (text, name, closing),
+            };
+            if SHOWN_AS_TEXT.contains(&name.as_str()) {
+                if !closing {
+                    cx.warning(
+                        range.start,
+                        "html",
+                        format!("<{name}> in raw HTML is shown as text, not run"),
+                    );
+                }
                 fixed.push_str(&escape_html(text));
-            } else if tag.closing {
-                if let Some(pos) = open.iter().rposition(|t| *t == tag.name) {
-                    for name in open.drain(pos..).skip(1).rev() {
-                        fixed.push_str(&format!("</{name}>"));
+            } else if closing {
+                if let Some(pos) = open.iter().rposition(|t| *t == name) {
+                    for inner in open.drain(pos..).rev() {
+                        fixed.push_str(&format!("</{inner}>"));
                     }
-                    fixed.push_str(text);
                 }
             } else {
-                if !tag.self_closing && !VOID.contains(&tag.name.as_str()) {
-                    open.push(tag.name.clone());
+                let clean = sanitize::clean_tag(&name, text);
+                if !clean.removed.is_empty() {
+                    cx.warning(
+                        range.start,
+                        "html",
+                        format!(
+                            "removed from raw HTML <{name}>: {}",
+                            clean.removed.join(", ")
+                        ),
+                    );
                 }
-                fixed.push_str(text);
+                let opens = !clean.html.is_empty()
+                    && !text.ends_with("/>")
+                    && !VOID.contains(&name.as_str());
+                if opens && open.len() >= MAX_OPEN {
+                    if !too_deep {
+                        too_deep = true;
+                        cx.warning(
+                            range.start,
+                            "nesting",
+                            format!("raw HTML nested deeper than {MAX_OPEN} elements is flattened"),
+                        );
+                    }
+                    continue;
+                }
+                if opens {
+                    open.push(name);
+                }
+                fixed.push_str(&clean.html);
             }
         }
-        fixed.push_str(&html[last..]);
         let event = if inline {
             Event::InlineHtml(CowStr::from(fixed))
         } else {
@@ -131,6 +205,27 @@ mod tests {
         let html = render_simple("<script>alert(1)</script>\n");
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn nothing_from_raw_html_can_run() {
+        let r = crate::markdown::tests::render_page(
+            "## <img src=x onerror=alert(1)> Q?\n\n<svg onload=alert(1)><circle/></svg>\n\n<!-- --!><img src=x onerror=alert(2)> -->\n\nx <a href=\"javascript:alert(3)\" title=t>y</a> <img src=a.png alt='a>b' onerror=alert(4)>\n",
+        );
+        for bad in ["onerror", "onload", "javascript:", "<svg"] {
+            assert!(!r.html.contains(bad), "{bad} in {}", r.html);
+        }
+        assert!(r.html.contains("<a title=\"t\">y</a>"), "{}", r.html);
+        assert!(
+            r.html.contains("alt=\"a&gt;b\"") || r.html.contains("alt=\"a>b\""),
+            "{}",
+            r.html
+        );
+        let kinds: Vec<_> = r.diagnostics.iter().map(|d| (d.kind, d.line)).collect();
+        assert!(
+            kinds.contains(&("html", 1)) && kinds.contains(&("html", 3)),
+            "{kinds:?}"
+        );
     }
 
     #[test]

@@ -299,6 +299,10 @@ impl Workspace {
                 self.site.glossary = crate::search_index::parse_glossary(&text);
                 outcome.search_stale = true;
             }
+            if let Some(why) = self.site.asset_conflict(rel, &self.theme) {
+                eprintln!("{}: {why}; not served: rename it", rel);
+                continue;
+            }
             match std::fs::read(self.content_dir.join(rel)) {
                 Ok(bytes) => {
                     self.site.assets.insert(rel.clone());
@@ -599,8 +603,8 @@ impl SearchInput {
 
 /// Hash of every markdown file's text (read once more at start-up; cheap next to rendering).
 fn read_hashes(content_dir: &Path) -> HashMap<String, u64> {
-    let (files, _) = source::load_dir(content_dir);
-    files
+    source::load_dir(content_dir)
+        .files
         .into_iter()
         .map(|f| (f.rel_path, hash_of(f.text.as_bytes())))
         .collect()
@@ -710,7 +714,7 @@ mod tests {
     }
 
     #[test]
-    fn a_save_re_renders_only_its_pages_and_a_bad_one_keeps_the_last_good_version() {
+    fn a_save_re_renders_only_its_pages_and_a_bad_byte_is_shown_and_reported() {
         let (mut ws, dir) = workspace(
             "save",
             &[
@@ -744,17 +748,18 @@ mod tests {
             "unchanged bytes"
         );
 
-        std::fs::write(&page, b"# X\n\n\xff\n").unwrap();
+        std::fs::write(&page, b"# X\n\n## Q? {#q}\n\nnew \xff text\n").unwrap();
         let out = ws.apply(&saved("a/x.md"));
-        assert!(html(&out.update, "a/x/index.html")
-            .unwrap()
-            .contains("new text"));
-        let errors = &out.update.file_errors;
         assert!(
-            errors
-                .iter()
-                .any(|(_, e)| e.iter().any(|d| d.kind == "encoding")),
-            "{errors:?}"
+            html(&out.update, "a/x/index.html")
+                .unwrap()
+                .contains("new \u{fffd} text"),
+            "built, with the bad byte shown"
+        );
+        assert!(
+            ws.site.diagnostics.iter().any(|d| d.kind == "encoding"),
+            "{:?}",
+            ws.site.diagnostics
         );
 
         std::fs::write(&page, "# Renamed\n\n## Q? {#q}\n\n## R? {#r}\n").unwrap();
