@@ -122,6 +122,41 @@ pub fn load_dir(content_dir: &Path) -> Loaded {
     loaded
 }
 
+/// Whether `load_dir` would read the content file at `rel` (for `serve`'s
+/// file events, which may arrive through links the walk does not follow):
+/// no hidden or generated-site folder on the way, and every symlink on the
+/// way points inside the content folder and not back up to its own folder.
+pub fn is_walked(content_dir: &Path, rel: &str) -> bool {
+    let Ok(root) = std::fs::canonicalize(content_dir) else {
+        return false;
+    };
+    let mut at = content_dir.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        if part.starts_with('.') {
+            return false;
+        }
+        let parent = at.clone();
+        at.push(part);
+        let is_last = i + 1 == parts.len();
+        if !is_last && at.join(output::MARKER).exists() {
+            return false;
+        }
+        let is_link = std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink());
+        if is_link {
+            let (Ok(target), Ok(parent)) =
+                (std::fs::canonicalize(&at), std::fs::canonicalize(&parent))
+            else {
+                return false;
+            };
+            if !target.starts_with(&root) || parent.starts_with(&target) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 /// Reads and decodes one content file (used by `load_dir` and by `serve` for
 /// a single change). Bytes that are not UTF-8 become U+FFFD, with a warning
 /// at the first of them.
@@ -236,6 +271,31 @@ mod tests {
             "# T\n- a\n    $$x$$\n"
         );
         assert_eq!(normalize("  \tx\ty"), "    x\ty");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn serve_events_through_loops_or_out_of_the_folder_are_not_content() {
+        let dir = std::env::temp_dir().join(format!("source-walk-{}", std::process::id()));
+        let content = dir.join("content");
+        std::fs::create_dir_all(content.join("a")).unwrap();
+        std::fs::create_dir_all(dir.join("elsewhere")).unwrap();
+        std::fs::write(content.join("a/x.md"), "x").unwrap();
+        std::os::unix::fs::symlink(&content, content.join("a/up")).unwrap();
+        std::os::unix::fs::symlink(content.join("a"), content.join("b")).unwrap();
+        std::os::unix::fs::symlink(dir.join("elsewhere"), content.join("out")).unwrap();
+        assert!(is_walked(&content, "a/x.md"));
+        assert!(
+            is_walked(&content, "b/x.md"),
+            "a link to a sibling is followed"
+        );
+        assert!(!is_walked(&content, "a/up/a/x.md"), "a loop is not");
+        assert!(!is_walked(&content, "out/y.md"));
+        assert!(!is_walked(&content, ".git/x.md"));
+        let loaded = load_dir(&content);
+        let paths: Vec<&str> = loaded.files.iter().map(|f| f.rel_path.as_str()).collect();
+        assert_eq!(paths, ["a/x.md", "b/x.md"]);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -71,6 +71,11 @@ impl SitePaths {
             if rel.is_empty() || is_scratch(&rel) {
                 return;
             }
+            // Events that arrive through a symlink loop or out of the folder
+            // are not content (the initial walk skips them too).
+            if path.exists() && !crate::source::is_walked(&self.content_dir, &rel) {
+                return;
+            }
             if rel.ends_with(".md") {
                 changes.pages.insert(rel);
             } else if path.is_dir() || (!path.exists() && Path::new(&rel).extension().is_none()) {
