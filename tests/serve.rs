@@ -322,9 +322,14 @@ fn a_broken_edit_shows_the_overlay_and_the_next_good_save_clears_it() {
     let mut invalid = good.clone();
     invalid.extend_from_slice(b"\n\xff\xfe not utf-8\n");
     std::fs::write(&path, &invalid).expect("write");
-    server.wait_for("/qa/headings/", "showing the encoding error", |r| {
-        r.status == 200 && r.overlay_errors().contains("encoding")
+    server.wait_for("/qa/headings/", "built with the bad bytes shown", |r| {
+        r.status == 200 && r.body.contains("\u{fffd}\u{fffd} not utf-8")
     });
+    assert!(
+        server.stderr().contains("encoding warning"),
+        "{}",
+        server.stderr()
+    );
     server.assert_running();
 
     std::fs::write(&path, &good).expect("write");

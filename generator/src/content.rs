@@ -79,14 +79,15 @@ pub fn parse_page(file: &SourceFile) -> (Option<Page>, Vec<Diagnostic>) {
     };
     let split = front_matter::split(&file.text);
     diagnostics.extend(split.problems.iter().map(|p| {
-        Diagnostic::warning(
+        Diagnostic::error(
             &file.display_path,
             (p.line, 1),
             "front-matter",
             p.message.clone(),
         )
     }));
-    let events = markdown::parse(split.body);
+    let math = markdown::math_spans::MathSource::new(split.body);
+    let events = markdown::parse(&math, split.body);
     let found = outline::find(&events);
     let lines = LineIndex::new(split.body, split.body_line);
 

@@ -71,8 +71,42 @@ fn nesting_depth(tex: &str) -> usize {
     deepest
 }
 
+/// MathJax accepts some LaTeX that KaTeX does not; notes are written for
+/// MathJax (Typora, GitHub, docsify). The forms with a KaTeX equivalent are
+/// rewritten: `eqnarray` (an `rcl` array in display style), `\mbox`, `\bm`,
+/// `\Bbb`, `\bold`, and `\label`/`\require` (nothing to show) dropped.
+fn mathjax_to_katex(tex: &str) -> std::borrow::Cow<'_, str> {
+    const RENAMES: [(&str, &str); 7] = [
+        ("\\begin{eqnarray*}", "\\begin{darray}{rcl}"),
+        ("\\end{eqnarray*}", "\\end{darray}"),
+        ("\\begin{eqnarray}", "\\begin{darray}{rcl}"),
+        ("\\end{eqnarray}", "\\end{darray}"),
+        ("\\mbox{", "\\text{"),
+        ("\\Bbb{", "\\mathbb{"),
+        ("\\bold{", "\\mathbf{"),
+    ];
+    let needs = RENAMES.iter().any(|(from, _)| tex.contains(from))
+        || tex.contains("\\label{")
+        || tex.contains("\\require{");
+    if !needs {
+        return std::borrow::Cow::Borrowed(tex);
+    }
+    let mut out = tex.to_string();
+    for (from, to) in RENAMES {
+        out = out.replace(from, to);
+    }
+    for command in ["\\label{", "\\require{"] {
+        while let Some(at) = out.find(command) {
+            let end = out[at..].find('}').map_or(out.len(), |e| at + e + 1);
+            out.replace_range(at..end, "");
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Renders one formula; `Err` carries KaTeX's message.
 pub fn render_formula(tex: &str, display: bool) -> Result<String, String> {
+    let tex = &*mathjax_to_katex(tex);
     let depth = nesting_depth(tex);
     if depth > MAX_NESTING {
         return Err(format!(
@@ -295,6 +329,24 @@ mod tests {
         }
         assert_eq!(nesting_depth(r"\frac{a}{\sqrt{b^{2}}} \{x\}"), 3);
         assert!(render_formula(&format!("{}x{}", "{".repeat(40), "}".repeat(40)), false).is_ok());
+    }
+
+    #[test]
+    fn mathjax_forms_that_katex_can_take() {
+        for tex in [
+            "\\begin{eqnarray*} a &=& b \\\\ c &=& d \\end{eqnarray*}",
+            "\\begin{eqnarray} a &=& b \\label{eq:1} \\end{eqnarray}",
+            "\\mbox{hi} \\bm{x} \\Bbb{R} \\bold{v}",
+            "\\require{cancel} x",
+            "\\begin{equation} x \\tag{1} \\end{equation}",
+            "\\begin{align} a &= b \\\\ c &= d \\end{align}",
+        ] {
+            assert!(
+                render_formula(tex, true).is_ok(),
+                "{tex}: {:?}",
+                render_formula(tex, true)
+            );
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod anchors;
 pub mod code;
 pub mod links;
 pub mod math;
+pub mod math_spans;
 pub mod outline;
 pub mod playground;
 pub mod raw_html;
@@ -20,6 +21,7 @@ pub mod sanitize;
 
 use crate::diagnostics::{Diagnostic, LineIndex};
 use crate::lang::Lang;
+use math_spans::MathSource;
 use outline::{Outline, Spanned};
 use pulldown_cmark::{Event, Options, Parser};
 
@@ -64,13 +66,15 @@ pub fn options() -> Options {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_MATH
 }
 
-pub fn parse(body: &str) -> Vec<Spanned<'_>> {
-    Parser::new_ext(body, options())
+/// Parses a page body whose formulas `math` has found (see [`math_spans`]):
+/// the events borrow the masked text; formulas come back as math events.
+pub fn parse<'a>(math: &'a MathSource<'_>, body: &str) -> Vec<Spanned<'a>> {
+    let events = Parser::new_ext(&math.text, options())
         .into_offset_iter()
-        .collect()
+        .collect();
+    math_spans::restore(events, body, &math.spans)
 }
 
 /// Counts shown in the build summary.
@@ -154,7 +158,8 @@ pub struct Rendered {
 /// Renders a page body (front matter already removed). The HTML contains the
 /// placeholders above; see [`localize`].
 pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
-    let events = parse(body);
+    let math = MathSource::new(body);
+    let events = parse(&math, body);
     let outline = outline::find(&events);
     let texts = question_texts(&events, &outline);
     let t_permalink = if page.lang == Lang::Zh {
@@ -172,6 +177,16 @@ pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
         diagnostics: Vec::new(),
         stats: Stats::default(),
     };
+    for unclosed in &math.unclosed {
+        cx.error(
+            unclosed.offset,
+            "math",
+            format!(
+                "`{}` opens a formula that is never closed; it is shown as text",
+                unclosed.delimiter
+            ),
+        );
+    }
     let events = cap_nesting(events, &mut cx);
     let events = raw_html::pass(events, &mut cx);
     let events = anchors::pass(events, &outline, &cx);

@@ -369,7 +369,8 @@ mod tests {
     use crate::markdown::parse;
 
     fn outline(md: &str) -> Outline {
-        find(&parse(md))
+        let math = crate::markdown::math_spans::MathSource::new(md);
+        find(&parse(&math, md))
     }
 
     fn questions(md: &str) -> Vec<(String, String)> {
