@@ -9,6 +9,7 @@ pub mod code_css;
 pub mod config;
 pub mod content;
 pub mod diagnostics;
+pub mod fidelity;
 pub mod front_matter;
 pub mod lang;
 pub mod markdown;

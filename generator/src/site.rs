@@ -608,6 +608,11 @@ impl Site {
                 "fallback": own.is_none() && shown.is_some(),
                 "toc": toc,
                 "question_count": toc.iter().filter(|e| e["question"] == true).count(),
+                // Titles that carry the author's own numbers (`5.3 …`, `1、…`) are
+                // listed without a second number.
+                "toc_numbered": rendered.as_ref().is_some_and(|r| r.outline.questions().any(|q| {
+                    markdown::outline::strip_numbering(&q.title).len() != q.title.len()
+                })),
                 "section": { "title": self.title_of(section_key, route.lang), "url": url_of(section_key, route.lang) },
                 "prev": neighbour(position.and_then(|p| p.checked_sub(1))),
                 "next": neighbour(position.map(|p| p + 1)),

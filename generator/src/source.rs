@@ -242,10 +242,33 @@ pub fn normalize(text: &str) -> String {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut out = String::with_capacity(text.len() + 16);
+    let mut fence: Option<char> = None;
     for line in text.split_inclusive('\n') {
-        let indent_len = line.len() - line.trim_start_matches([' ', '\t']).len();
+        let trimmed = line.trim_start();
+        if let Some(c) = trimmed.chars().next().filter(|c| matches!(c, '`' | '~')) {
+            if trimmed.starts_with(&c.to_string().repeat(3)) {
+                fence = match fence {
+                    None => Some(c),
+                    Some(open) if open == c => None,
+                    open => open,
+                };
+            }
+        }
+        // `##7. 标题`: many editors take it for a heading; CommonMark wants a space.
+        if fence.is_none() && line.starts_with("##") {
+            let hashes = line.bytes().take_while(|&b| b == b'#').count();
+            let next = line[hashes..].chars().next();
+            if hashes <= 6 && next.is_some_and(|c| !c.is_whitespace() && c != '#') {
+                out.push_str(&line[..hashes]);
+                out.push(' ');
+                out.push_str(&line[hashes..]);
+                continue;
+            }
+        }
+        // No-break spaces in the indentation (pasted from web pages) indent like spaces.
+        let indent_len = line.len() - line.trim_start_matches([' ', '\t', '\u{a0}']).len();
         let (indent, rest) = line.split_at(indent_len);
-        if indent.contains('\t') {
+        if indent.contains(['\t', '\u{a0}']) {
             let mut col = 0;
             for ch in indent.chars() {
                 let width = if ch == '\t' { 4 - col % 4 } else { 1 };
@@ -263,6 +286,13 @@ pub fn normalize(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headings_written_without_a_space_are_headings() {
+        assert_eq!(normalize("##7. K-Means\n"), "## 7. K-Means\n");
+        assert_eq!(normalize("```\n##x\n```\n#tag\n"), "```\n##x\n```\n#tag\n");
+        assert_eq!(normalize("\u{a0} - item\n"), "  - item\n");
+    }
 
     #[test]
     fn normalize_strips_bom_crlf_and_expands_leading_tabs() {

@@ -1,0 +1,53 @@
+//! Notes written by others come out as their authors meant them, measured on
+//! the real collections beside the repository (`../shared/`): question
+//! detection against a hand-labelled truth set (`tests/truth/questions.tsv`,
+//! labelled from the notes before looking at the generator's answer).
+
+mod support;
+
+use generator::fidelity::{read_labels, score_questions};
+use support::*;
+
+#[test]
+fn question_detection_agrees_with_the_labels() {
+    let shared = repo_root().join("../shared");
+    if !require(
+        shared.join("samples").is_dir(),
+        "../shared (the real notes beside the repository)",
+    ) {
+        return;
+    }
+    let labels = read_labels(&read(repo_root().join("tests/truth/questions.tsv")));
+    assert!(labels.len() >= 400, "{} labels", labels.len());
+    let mut report = String::new();
+    for prefix in [
+        "samples/",
+        "corpora/dive-into-dl-pytorch/",
+        "corpora/pumpkin-book/",
+        "",
+    ] {
+        let s = score_questions(&shared, &labels, prefix);
+        report.push_str(&format!(
+            "{:<32} precision {:.3} recall {:.3} (tp {} fp {} fn {} tn {})\n",
+            if prefix.is_empty() { "all" } else { prefix },
+            s.precision(),
+            s.recall(),
+            s.true_positives,
+            s.false_positives,
+            s.false_negatives,
+            s.true_negatives
+        ));
+    }
+    let all = score_questions(&shared, &labels, "");
+    let mistakes: Vec<String> = all
+        .mistakes
+        .iter()
+        .map(|(p, l, q)| format!("{p}:{l} labelled {}", if *q { "Q" } else { "N" }))
+        .collect();
+    println!("{report}{}", mistakes.join("\n"));
+    assert!(
+        all.precision() >= 0.95 && all.recall() >= 0.95,
+        "{report}{}",
+        mistakes.join("\n")
+    );
+}
