@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::content::{parse_page, Page, PageKind};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::lang::Lang;
-use crate::markdown::{self, PageContext, QuestionText, Resolver, Stats};
+use crate::markdown::{self, PageContext, Resolver, SearchText, Stats};
 use crate::source::{self, SourceFile};
 use crate::theme::Theme;
 use rayon::prelude::*;
@@ -86,7 +86,7 @@ pub(crate) fn root_prefix(url: &str) -> String {
 pub struct RenderedPage {
     pub route: Route,
     pub html: Result<String, String>,
-    pub texts: Vec<QuestionText>,
+    pub texts: Vec<SearchText>,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
 }
@@ -98,8 +98,8 @@ pub type Sink<'a> = dyn Fn(String, Vec<u8>) -> anyhow::Result<()> + Sync + 'a;
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub summary: Summary,
-    /// The questions of every page in its own language, for search.
-    pub texts: Vec<(Route, Vec<QuestionText>)>,
+    /// What search can find on every page, in its own language.
+    pub texts: Vec<(Route, Vec<SearchText>)>,
 }
 
 /// Everything a build produces, in memory.

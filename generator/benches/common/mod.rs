@@ -5,17 +5,25 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 /// Generates the deterministic 1,000-page corpus with
-/// `../shared/bench/gen_corpus.py --format raw --seed 42` into a fresh
+/// `../shared/bench/gen_corpus.py --format raw --seed 42 --unique` (every
+/// formula and code block distinct, as in real notes) into a fresh
 /// temporary folder named after `bench`; returns (work folder, content folder).
 pub fn corpus(bench: &str) -> (PathBuf, PathBuf) {
+    corpus_of(bench, 1000)
+}
+
+/// The same corpus with `pages` pages.
+pub fn corpus_of(bench: &str, pages: usize) -> (PathBuf, PathBuf) {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let script = repo.join("../shared/bench/gen_corpus.py");
-    let work = std::env::temp_dir().join(format!("dlq-bench-{bench}-{}", std::process::id()));
+    let work =
+        std::env::temp_dir().join(format!("dlq-bench-{bench}-{pages}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     let status = Command::new("python3")
         .arg(&script)
         .args(["--out", work.to_str().expect("utf-8 temp path")])
-        .args(["--format", "raw", "--pages", "1000", "--seed", "42"])
+        .args(["--format", "raw", "--pages", &pages.to_string()])
+        .args(["--seed", "42", "--unique"])
         .stdout(Stdio::null())
         .status()
         .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));

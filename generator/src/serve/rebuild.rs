@@ -23,7 +23,7 @@ use crate::config::Config;
 use crate::content::{classify, Page, PageKind};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::lang::Lang;
-use crate::markdown::QuestionText;
+use crate::markdown::SearchText;
 use crate::site::{template_of, RenderedPage, Route, Site};
 use crate::source;
 use crate::theme::Theme;
@@ -44,7 +44,7 @@ pub struct Workspace {
     /// The last theme that loaded; a broken template keeps this one in use.
     theme: Theme,
     /// The questions of every rendered page, for the search index.
-    texts: BTreeMap<Route, Vec<QuestionText>>,
+    texts: BTreeMap<Route, Vec<SearchText>>,
     /// Content files that could not be read or decoded (display path → why);
     /// their last good version stays on the site.
     load_errors: HashMap<String, Diagnostic>,
@@ -558,7 +558,7 @@ impl Workspace {
         if !self.site.config.search {
             return None;
         }
-        let texts: Vec<(Route, Vec<QuestionText>)> = self
+        let texts: Vec<(Route, Vec<SearchText>)> = self
             .texts
             .iter()
             .map(|(r, t)| (r.clone(), t.clone()))
@@ -577,7 +577,7 @@ impl Workspace {
 
 /// What the search index of the site is built from.
 pub struct SearchInput {
-    texts: Vec<(Route, Vec<QuestionText>)>,
+    texts: Vec<(Route, Vec<SearchText>)>,
     titles: HashMap<Route, String>,
     glossary: Vec<(String, String)>,
 }
