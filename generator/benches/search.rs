@@ -219,9 +219,15 @@ fn browser_figures(public: &Path) {
 }
 
 /// The index on disk (bytes and files below `search/`) for corpora of
-/// 1,000 to 16,000 pages.
+/// 1,000 to 16,000 pages (only 1,000 with `SEARCH_BENCH_QUICK=1`: the larger
+/// builds take minutes).
 fn index_growth() {
-    for pages in [1000, 4000, 16000] {
+    let sizes: &[usize] = if std::env::var_os("SEARCH_BENCH_QUICK").is_some() {
+        &[1000]
+    } else {
+        &[1000, 4000, 16000]
+    };
+    for &pages in sizes {
         let (work, content) = common::corpus_of("search-growth", pages);
         let started = Instant::now();
         let public = build(&content, &work.join("public"));

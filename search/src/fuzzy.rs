@@ -50,21 +50,22 @@ pub fn corrections(typed: &str, vocab: &[String], limit: usize) -> Vec<(String, 
     if allowed == 0 {
         return Vec::new();
     }
-    let mut found: Vec<(usize, usize, &String)> = vocab
+    let found: Vec<(usize, &String)> = vocab
         .iter()
-        .enumerate()
-        .filter_map(|(rank, word)| {
+        .filter_map(|word| {
             distance_within(typed, word, allowed)
                 .filter(|&d| d > 0)
-                .map(|d| (d, rank, word))
+                .map(|d| (d, word))
         })
         .collect();
-    found.sort_unstable();
+    // Closest first; the vocabulary is in order of frequency already.
     let mut out: Vec<(String, usize)> = Vec::new();
-    for (d, _, word) in found {
-        let s = stem(word).into_owned();
-        if out.len() < limit && !out.iter().any(|(t, _)| *t == s) {
-            out.push((s, d));
+    for typos in 1..=allowed {
+        for &(_, word) in found.iter().filter(|(d, _)| *d == typos) {
+            let s = stem(word).into_owned();
+            if out.len() < limit && !out.iter().any(|(t, _)| *t == s) {
+                out.push((s, typos));
+            }
         }
     }
     out

@@ -50,7 +50,7 @@ pub const MAX_CHAR_POSTINGS: usize = 256;
 /// page mostly share a chunk.
 pub const DOCS_PER_CHUNK: usize = 12;
 /// Characters of a document's text kept for its result's snippet.
-const EXCERPT_CHARS: usize = 200;
+const EXCERPT_CHARS: usize = 150;
 /// Document chunks per folder: files are spread over folders because a
 /// file system creates files in one folder one at a time, and writing the
 /// index is mostly creating files.
@@ -743,10 +743,10 @@ mod tests {
 
     #[test]
     fn excerpts_never_end_inside_a_formula() {
-        let long = format!("{}$x^2$ 之后", "字".repeat(198));
+        let long = format!("{}$x^2$ 之后", "字".repeat(EXCERPT_CHARS - 2));
         assert!(excerpt(&long).ends_with("$x^2$"), "{}", excerpt(&long));
-        let far = format!("{}${}$", "字".repeat(199), "y".repeat(100));
-        assert_eq!(excerpt(&far), "字".repeat(199));
+        let far = format!("{}${}$", "字".repeat(EXCERPT_CHARS - 1), "y".repeat(100));
+        assert_eq!(excerpt(&far), "字".repeat(EXCERPT_CHARS - 1));
     }
 
     #[test]

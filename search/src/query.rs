@@ -91,8 +91,13 @@ impl Query {
             seen.push(terms);
             new
         });
-        q.intents.sort_unstable();
-        q.intents.dedup();
+        let mut intents: Vec<String> = Vec::new();
+        for intent in q.intents.drain(..) {
+            if !intents.contains(&intent) {
+                intents.push(intent);
+            }
+        }
+        q.intents = intents;
         q
     }
 
@@ -172,7 +177,7 @@ mod tests {
         assert_eq!(Query::parse("BN 训练和测试的区别").intents, ["~diff"]);
         assert_eq!(
             Query::parse("how to prevent overfitting").intents,
-            ["~fix", "~how"]
+            ["~how", "~fix"]
         );
     }
 

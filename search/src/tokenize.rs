@@ -232,20 +232,28 @@ pub fn intent_of(word: &str) -> Option<&'static str> {
 }
 
 pub fn is_stop_word(word: &str) -> bool {
-    // Checked for every English word indexed: one search in a sorted list.
-    static SORTED: OnceLock<Vec<&'static str>> = OnceLock::new();
-    let sorted = SORTED.get_or_init(|| {
-        let intents = INTENTS.iter().flat_map(|(_, words)| words.iter());
-        let mut all: Vec<&str> = STOP_WORDS
-            .iter()
-            .chain(intents)
-            .copied()
-            .filter(|w| w.is_ascii())
-            .collect();
-        all.sort_unstable();
-        all
-    });
-    sorted.binary_search(&word).is_ok()
+    // A look in a short list: few words are checked at a time, except while
+    // indexing, where they are looked up in a set made once.
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        static SET: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+        SET.get_or_init(|| english_stop_words().collect())
+            .contains(word)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        english_stop_words().any(|w| w == word)
+    }
+}
+
+/// Every English question word: [`STOP_WORDS`] and the English words of [`INTENTS`].
+fn english_stop_words() -> impl Iterator<Item = &'static str> {
+    let intents = INTENTS.iter().flat_map(|(_, words)| words.iter());
+    STOP_WORDS
+        .iter()
+        .chain(intents)
+        .copied()
+        .filter(|w| w.is_ascii())
 }
 
 /// Chinese characters that only glue a sentence together (的 了 与 和 是 吗 …):
@@ -324,37 +332,28 @@ pub fn is_stop_pair(pair: &str) -> bool {
     if is_particle(a) || is_particle(b) {
         return true;
     }
-    let pairs = stop_pairs();
-    pairs.first_chars.contains(a) && pairs.sorted.binary_search(&(a, b)).is_ok()
-}
-
-/// The pairs of adjacent characters inside Chinese question words, sorted,
-/// and their first characters (a pair is checked for every pair of every
-/// text indexed; most fail the first look).
-struct StopPairs {
-    sorted: Vec<(char, char)>,
-    first_chars: CharSet,
-}
-
-fn stop_pairs() -> &'static StopPairs {
-    static PAIRS: OnceLock<StopPairs> = OnceLock::new();
-    PAIRS.get_or_init(|| {
-        let mut sorted: Vec<(char, char)> = chinese_stop_words()
-            .flat_map(|w| {
-                let chars: Vec<char> = w.chars().collect();
-                chars.windows(2).map(|p| (p[0], p[1])).collect::<Vec<_>>()
+    // Every pair of every text indexed is checked: most fail the first look.
+    stop_word_chars().contains(a)
+        && chinese_stop_words().any(|w| {
+            let mut w = w.chars();
+            let mut prev = w.next();
+            w.any(|next| {
+                let pair = prev == Some(a) && next == b;
+                prev = Some(next);
+                pair
             })
-            .collect();
-        sorted.sort_unstable();
-        sorted.dedup();
-        let mut first_chars = CharSet::default();
-        for (a, _) in &sorted {
-            first_chars.insert(*a);
+        })
+}
+
+/// The characters of the Chinese question words.
+fn stop_word_chars() -> &'static CharSet {
+    static CHARS: OnceLock<CharSet> = OnceLock::new();
+    CHARS.get_or_init(|| {
+        let mut set = CharSet::default();
+        for ch in chinese_stop_words().flat_map(str::chars) {
+            set.insert(ch);
         }
-        StopPairs {
-            sorted,
-            first_chars,
-        }
+        set
     })
 }
 
@@ -416,38 +415,15 @@ pub fn title_intent_terms(title: &str) -> Vec<String> {
 /// The longest Chinese question word at the start of `chars`, if any.
 pub fn chinese_stop_word_at(chars: &[char]) -> Option<&'static str> {
     let first = *chars.first()?;
-    if !is_cjk(first) {
+    if !stop_word_chars().contains(first) {
         return None;
     }
-    let words = stop_words_by_first_char();
-    let from = words.partition_point(|(c, _)| *c < first);
-    words[from..]
-        .iter()
-        .take_while(|(c, _)| *c == first)
-        .map(|(_, word)| word)
-        .find(|word| word.len() <= chars.len() && word.iter().zip(chars).all(|(a, b)| a == b))
-        .map(|word| stop_word_text(word))
-}
-
-/// The Chinese question words as characters, by first character, longest
-/// first (every position of every title is checked against them).
-fn stop_words_by_first_char() -> &'static [(char, Vec<char>)] {
-    static WORDS: OnceLock<Vec<(char, Vec<char>)>> = OnceLock::new();
-    WORDS.get_or_init(|| {
-        let mut words: Vec<(char, Vec<char>)> = chinese_stop_words()
-            .map(|w| (w.chars().next().unwrap_or(' '), w.chars().collect()))
-            .collect();
-        words.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.len().cmp(&a.1.len())));
-        words.dedup();
-        words
-    })
-}
-
-/// The question word spelt by `chars`.
-fn stop_word_text(chars: &[char]) -> &'static str {
     chinese_stop_words()
-        .find(|w| w.chars().eq(chars.iter().copied()))
-        .unwrap_or("")
+        .filter(|w| {
+            let n = w.chars().count();
+            n <= chars.len() && w.chars().zip(chars).all(|(a, b)| a == *b)
+        })
+        .max_by_key(|w| w.chars().count())
 }
 
 /// The index term of an intent found in a title.
