@@ -80,6 +80,8 @@ pub struct Engine {
     /// term → [(doc, impact × IMPACT_SCALE)], for the shards loaded so far.
     postings: HashMap<String, Vec<(u32, u32)>>,
     loaded: Vec<bool>,
+    /// The first letters that have a vocabulary file.
+    vocab_keys: Vec<char>,
     /// Vocabulary files loaded so far: (first letter, words, most frequent first).
     vocab: Vec<(char, Vec<String>)>,
 }
@@ -144,6 +146,10 @@ impl Engine {
             let Some((key, value)) = line.split_once('=') else {
                 continue;
             };
+            if key.trim() == "vocab" {
+                engine.vocab_keys = value.trim().chars().collect();
+                continue;
+            }
             let number = || {
                 value
                     .trim()
@@ -303,9 +309,11 @@ impl Engine {
         if !prefix && !typo {
             return Vec::new();
         }
-        let Some(words) = self.vocab_of(vocab_key(typed)) else {
-            if !vocab.contains(&vocab_key(typed)) {
-                vocab.push(vocab_key(typed));
+        let key = vocab_key(typed);
+        let Some(words) = self.vocab_of(key) else {
+            // No file: no word of the site starts with that letter.
+            if self.vocab_keys.contains(&key) && !vocab.contains(&key) {
+                vocab.push(key);
             }
             return Vec::new();
         };
@@ -740,6 +748,13 @@ mod tests {
         }
         // The word's shard; the vocabulary; the shards of its completions.
         assert!((2..=3).contains(&rounds), "{rounds} rounds");
+        for name in e.missing_files("zebra") {
+            e.add_file(&name, &files.files[&name]);
+        }
+        assert!(
+            e.missing_files("zebra").is_empty(),
+            "no vocabulary file is asked for that does not exist (no word starts with z)"
+        );
         assert_eq!(e.search("receptiv", Filter::Both, 10).len(), 1);
         assert_eq!(e.doc_location(0), ("docs/0/0.json".to_string(), 0));
     }

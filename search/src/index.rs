@@ -172,10 +172,12 @@ pub fn build(docs: &[Doc], glossary: &[(String, String)]) -> IndexFiles {
 
     let chunks: Vec<String> = ordered.par_chunks(DOCS_PER_CHUNK).map(docs_json).collect();
     let mut files = BTreeMap::new();
+    let vocabulary = vocabulary(&runs);
+    let vocab_keys: String = vocabulary.keys().collect();
     files.insert(
         "meta.txt".to_string(),
         format!(
-            "version=2\nshards={shard_count}\nchunk={DOCS_PER_CHUNK}\nfolder={CHUNKS_PER_FOLDER}\ndocs={}\nzh={zh_docs}\npages={}\n",
+            "version=2\nshards={shard_count}\nchunk={DOCS_PER_CHUNK}\nfolder={CHUNKS_PER_FOLDER}\ndocs={}\nzh={zh_docs}\nvocab={vocab_keys}\npages={}\n",
             ordered.len(),
             page_runs(&ordered)
         ),
@@ -183,7 +185,7 @@ pub fn build(docs: &[Doc], glossary: &[(String, String)]) -> IndexFiles {
     for (i, shard) in shards.into_iter().enumerate() {
         files.insert(shard_file(i as u32), shard);
     }
-    for (key, words) in vocabulary(&runs) {
+    for (key, words) in vocabulary {
         files.insert(vocab_file(key), words);
     }
     for (i, chunk) in chunks.into_iter().enumerate() {
@@ -715,7 +717,7 @@ mod tests {
     fn chinese_documents_come_first_and_meta_says_so() {
         let files = build(&[doc("en", "A", "x"), doc("zh", "甲", "乙")], &[]);
         assert_eq!(files.docs, 2);
-        assert!(files.files["meta.txt"].contains("docs=2\nzh=1\npages=1,1\n"));
+        assert!(files.files["meta.txt"].contains("docs=2\nzh=1\nvocab=\npages=1,1\n"));
         assert!(files.files[&docs_file(0)].starts_with("[{\"u\":\"zh/甲\""));
     }
 

@@ -21,6 +21,7 @@ let engine = null;          // the wasm SearchEngine, created on first use
 let bilingual = true;       // false when the index holds one language: no filter to show
 let loading = null;         // promise of the engine
 const files = new Map();    // index file (below search/) → promise of its text
+const chunks = new Map();   // document file → promise of its parsed documents
 let filter = "all";
 let active = -1;
 let generation = 0;         // drops answers to queries that were typed over
@@ -33,8 +34,16 @@ function fetchText(path) {
 }
 
 function indexFile(name) {
-  if (!files.has(name)) files.set(name, fetchText("search/" + name));
+  if (!files.has(name)) {
+    // A failed fetch is forgotten, so that the next query tries again.
+    files.set(name, fetchText("search/" + name).catch((err) => { files.delete(name); throw err; }));
+  }
   return files.get(name);
+}
+
+function docsChunk(name) {
+  if (!chunks.has(name)) chunks.set(name, indexFile(name).then(JSON.parse));
+  return chunks.get(name);
 }
 
 function load() {
@@ -54,12 +63,13 @@ async function search(query) {
   const e = await load();
   // Files arrive in rounds: the query's shards, then what they tell is
   // needed (vocabulary for a word being typed or misspelt, fallbacks).
-  for (let missing = e.missing_files(query); missing.length; missing = e.missing_files(query)) {
+  // A few rounds at most (the engine needs three).
+  for (let round = 0, missing = e.missing_files(query); missing.length && round < 4; round++, missing = e.missing_files(query)) {
     const texts = await Promise.all(missing.map(indexFile));
     missing.forEach((name, i) => e.add_file(name, texts[i]));
   }
   const ids = Array.from(e.search(query, filter === "all" ? "" : filter, RESULTS));
-  return Promise.all(ids.map(async (id) => JSON.parse(await indexFile(e.doc_file(id)))[e.doc_item(id)]));
+  return Promise.all(ids.map(async (id) => (await docsChunk(e.doc_file(id)))[e.doc_item(id)]));
 }
 
 function el(tag, attrs, ...children) {
