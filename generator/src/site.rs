@@ -35,6 +35,8 @@ pub struct Site {
     /// Content files left out because their URL belongs to something else
     /// (see [`Site::path_conflicts`]).
     refused: BTreeSet<String>,
+    /// Folders that hold chapters or have a page of their own (computed once).
+    sections: BTreeSet<String>,
 }
 
 /// Top-level names of what the generator writes itself: a content file or
@@ -155,6 +157,7 @@ impl Site {
             diagnostics.append(&mut found);
             pages.extend(page.filter(|p| drafts || !p.front.draft));
         }
+        apply_navigation_order(&mut pages, files);
         let mut site = Site {
             config,
             content_dir: PathBuf::new(),
@@ -166,6 +169,7 @@ impl Site {
             glossary: Vec::new(),
             listing: HashMap::new(),
             refused: BTreeSet::new(),
+            sections: BTreeSet::new(),
         };
         site.reindex();
         site
@@ -222,6 +226,7 @@ impl Site {
     fn reindex(&mut self) {
         let conflicts = self.path_conflicts();
         self.refused = conflicts.iter().map(|(rel, _)| rel.clone()).collect();
+        self.sections = self.find_section_keys();
         self.diagnostics.retain(|d| d.kind != "path");
         self.diagnostics
             .extend(conflicts.into_iter().map(|(_, d)| d));
@@ -259,6 +264,33 @@ impl Site {
             })
             .collect();
         let mut out = Vec::new();
+        // Two files for one page (`_index.md` and `README.md` in one folder):
+        // the preferred one is published.
+        let rank = |p: &Page| {
+            let stem = p.rel_path.rsplit('/').next().unwrap_or("");
+            let stem = stem.split('.').next().unwrap_or(stem);
+            crate::content::folder_page_rank(stem).unwrap_or(0)
+        };
+        let mut best: HashMap<(&str, Lang, PageKind), &Page> = HashMap::new();
+        for page in &self.pages {
+            let slot = best
+                .entry((&page.key, page.lang, page.kind))
+                .or_insert(page);
+            if (rank(page), &page.rel_path) < (rank(slot), &slot.rel_path) {
+                *slot = page;
+            }
+        }
+        for page in &self.pages {
+            let winner = best[&(page.key.as_str(), page.lang, page.kind)];
+            if winner.rel_path != page.rel_path {
+                let message = format!(
+                    "{} and {} are both the page of /{}; {} is published, this one is not",
+                    winner.rel_path, page.rel_path, page.key, winner.rel_path
+                );
+                let d = Diagnostic::warning(&page.display_path, (1, 1), "path", message);
+                out.push((page.rel_path.clone(), d));
+            }
+        }
         for page in &self.pages {
             let first = page.key.split('/').next().unwrap_or("");
             let message = if RESERVED.contains(&first) {
@@ -376,6 +408,10 @@ impl Site {
 
     /// Folders that hold chapters or have an `_index.md`.
     fn section_keys(&self) -> BTreeSet<String> {
+        self.sections.clone()
+    }
+
+    fn find_section_keys(&self) -> BTreeSet<String> {
         let mut keys = BTreeSet::new();
         for page in self
             .pages
@@ -406,18 +442,26 @@ impl Site {
             .filter(|p| !self.refused.contains(&p.rel_path))
             .filter(|p| p.lang == Lang::Zh || self.page(&p.key, Lang::Zh).is_none())
             .collect();
-        keys.sort_by(|a, b| (a.weight(), &a.title, &a.key).cmp(&(b.weight(), &b.title, &b.key)));
+        keys.sort_by_cached_key(|p| (p.weight(), natural_key(&p.title), p.key.clone()));
         keys.into_iter().map(|p| p.key.as_str()).collect()
     }
 
     /// Top-level sections in reading order (by `_index.md` weight, then title).
     fn ordered_sections(&self) -> Vec<String> {
         let mut keys: Vec<String> = self.section_keys().into_iter().collect();
+        // A section without a weight of its own comes where its first chapter does.
         let weight = |k: &String| {
-            self.page_or_fallback(k, Lang::Zh)
-                .map_or(i64::MAX, |p| p.weight())
+            let own = self.page_or_fallback(k, Lang::Zh).map(|p| p.weight());
+            own.filter(|w| *w != i64::MAX).unwrap_or_else(|| {
+                self.pages
+                    .iter()
+                    .filter(|p| p.section_key() == Some(k.as_str()))
+                    .map(Page::weight)
+                    .min()
+                    .unwrap_or(i64::MAX)
+            })
         };
-        keys.sort_by_key(|k| (weight(k), k.clone()));
+        keys.sort_by_cached_key(|k| (weight(k), natural_key(k), k.clone()));
         keys
     }
 
@@ -847,21 +891,67 @@ impl Site {
 impl Resolver for Site {
     fn page_path(&self, target: &str) -> Option<String> {
         let (key, lang, _) = crate::content::classify(target)?;
-        self.page_or_fallback(&key, lang)
-            .map(|_| url_of(&key, Lang::Zh))
+        let exists = self.page_or_fallback(&key, lang).is_some()
+            || key.is_empty()
+            || self.sections.contains(&key);
+        exists.then(|| url_of(&key, Lang::Zh))
     }
 
-    fn has_anchor(&self, target: &str, lang: Lang, id: &str) -> bool {
-        let Some((key, _, _)) = crate::content::classify(target) else {
-            return false;
-        };
-        self.page_or_fallback(&key, lang)
-            .is_some_and(|p| p.anchors.iter().any(|a| a == id))
+    fn anchor(&self, target: &str, lang: Lang, fragment: &str) -> Option<String> {
+        let (key, _, _) = crate::content::classify(target)?;
+        let page = self.page_or_fallback(&key, lang)?;
+        if page.anchors.iter().any(|a| a == fragment) {
+            return Some(fragment.to_string());
+        }
+        let wanted = fragment.to_lowercase();
+        page.anchor_aliases
+            .iter()
+            .find(|(slug, _)| *slug == wanted)
+            .map(|(_, id)| id.clone())
     }
 
     fn has_asset(&self, path: &str) -> bool {
         self.assets.contains(path)
     }
+}
+
+/// Pages listed in a navigation file (`_sidebar.md`, `SUMMARY.md`) take
+/// their place in it as their weight, unless their front matter sets one.
+fn apply_navigation_order(pages: &mut [Page], files: &[SourceFile]) {
+    let mut order: HashMap<String, i64> = HashMap::new();
+    for file in files {
+        let stem = file.rel_path.rsplit('/').next().unwrap_or("");
+        let stem = stem.strip_suffix(".md").unwrap_or(stem);
+        if crate::content::is_navigation(stem) {
+            for (i, path) in crate::content::navigation_order(file)
+                .into_iter()
+                .enumerate()
+            {
+                order.entry(path).or_insert(i as i64);
+            }
+        }
+    }
+    if order.is_empty() {
+        return;
+    }
+    for page in pages {
+        page.nav_order = order.get(&page.rel_path).copied();
+    }
+}
+
+/// Orders titles as people number them: `5.2` before `5.10`.
+fn natural_key(text: &str) -> Vec<(u64, String)> {
+    let mut key = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let (number, tail) = rest.split_at(digits);
+        let words = tail.len() - tail.trim_start_matches(|c: char| !c.is_ascii_digit()).len();
+        let (word, tail) = tail.split_at(words);
+        key.push((number.parse().unwrap_or(0), word.to_string()));
+        rest = tail;
+    }
+    key
 }
 
 /// The template a page of this kind is rendered with.

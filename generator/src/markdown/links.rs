@@ -12,8 +12,10 @@ pub trait Resolver: Sync {
     /// The URL path (from the site root, without the language prefix) of the page
     /// built from `target` (a content-relative `.md` path), or `None` if no such page.
     fn page_path(&self, target: &str) -> Option<String>;
-    /// Whether the page has a question or heading with this id.
-    fn has_anchor(&self, target: &str, lang: crate::lang::Lang, id: &str) -> bool;
+    /// The id on the page that a link's `#fragment` means: the fragment
+    /// itself, or the id of the heading whose GitHub-style slug it is (links
+    /// written for GitHub keep working). `None` when there is no such place.
+    fn anchor(&self, target: &str, lang: crate::lang::Lang, fragment: &str) -> Option<String>;
     /// Whether a non-markdown file exists at this content-relative path.
     fn has_asset(&self, path: &str) -> bool;
 }
@@ -144,7 +146,45 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
     out
 }
 
-fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> CowStr<'a> {
+/// The page a link without `.md` means, as authors' tools read it:
+/// `a/b` → `a/b.md`; a folder `a/` → its own page (`_index.md`, `index.md`,
+/// `README.md`) or, without one, its section page.
+fn page_file(target: &str, resolver: &dyn Resolver) -> Option<String> {
+    let bare = target.trim_end_matches('/');
+    let candidates = [
+        format!("{bare}.md"),
+        format!("{bare}/_index.md"),
+        format!("{bare}/index.md"),
+        format!("{bare}/README.md"),
+        format!("{bare}/readme.md"),
+    ];
+    candidates
+        .into_iter()
+        .find(|c| resolver.page_path(c).is_some())
+        .or_else(|| (bare.is_empty()).then(|| "_index.md".to_string()))
+}
+
+pub(super) fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> CowStr<'a> {
+    if let Some(fragment) = dest
+        .strip_prefix('#')
+        .filter(|f| !f.is_empty() && !f.starts_with('/'))
+    {
+        // In-page links, often written for GitHub's heading ids.
+        return match cx
+            .resolver
+            .anchor(cx.rel_path, cx.lang, &percent_decode(fragment))
+        {
+            Some(id) => CowStr::from(format!("#{id}")),
+            None => {
+                cx.warning(
+                    offset,
+                    "link",
+                    format!("no question or heading `#{fragment}` on this page"),
+                );
+                dest.clone()
+            }
+        };
+    }
     if is_external(dest) || dest.is_empty() {
         return dest.clone();
     }
@@ -160,22 +200,28 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> CowS
         );
         return dest.clone();
     };
-    if target.ends_with(".md") {
+    let page = if target.ends_with(".md") {
+        Some(target.clone())
+    } else if cx.resolver.has_asset(&target) {
+        None
+    } else {
+        page_file(&target, cx.resolver)
+    };
+    if let Some(target) = page {
         let Some(path) = cx.resolver.page_path(&target) else {
             cx.error(offset, "link", format!("broken link: no page `{target}`"));
             return dest.clone();
         };
         if let Some(id) = fragment.filter(|f| !f.is_empty()) {
-            if !cx
-                .resolver
-                .has_anchor(&target, cx.lang, &percent_decode(id))
-            {
+            let id = percent_decode(id);
+            let Some(id) = cx.resolver.anchor(&target, cx.lang, &id) else {
                 cx.error(
                     offset,
                     "link",
                     format!("broken link: `{target}` has no question or heading `#{id}`"),
                 );
-            }
+                return CowStr::from(format!("{ROOT}{LANG_PREFIX}{path}#{id}"));
+            };
             return CowStr::from(format!("{ROOT}{LANG_PREFIX}{path}#{id}"));
         }
         return CowStr::from(format!("{ROOT}{LANG_PREFIX}{path}"));
@@ -188,7 +234,11 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> CowS
     dest.clone()
 }
 
-fn rewrite_image<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> Option<CowStr<'a>> {
+pub(super) fn rewrite_image<'a>(
+    dest: &CowStr<'a>,
+    offset: usize,
+    cx: &mut Pass<'_>,
+) -> Option<CowStr<'a>> {
     if !url_is_safe(dest, true) {
         cx.warning(
             offset,

@@ -18,6 +18,7 @@ pub mod outline;
 pub mod playground;
 pub mod raw_html;
 pub mod sanitize;
+pub mod toc;
 
 use crate::diagnostics::{Diagnostic, LineIndex};
 use crate::lang::Lang;
@@ -189,6 +190,7 @@ pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
     }
     let events = cap_nesting(events, &mut cx);
     let events = raw_html::pass(events, &mut cx);
+    let events = toc::pass(events, &outline, &math.text);
     let events = anchors::pass(events, &outline, &cx);
     let events = math::pass(events, &mut cx);
     let events = code::pass(events, &mut cx);
@@ -210,7 +212,9 @@ pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
 const MAX_NESTING: usize = 64;
 
 /// Drops the start and end of every element nested deeper than
-/// [`MAX_NESTING`] (their text stays), with one warning.
+/// [`MAX_NESTING`] (their text stays), with one warning. The event count
+/// stays (dropped events become empty text): later passes find questions by
+/// event index.
 fn cap_nesting<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>> {
     let mut kept: Vec<bool> = Vec::new();
     let mut warned = false;
@@ -229,10 +233,14 @@ fn cap_nesting<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'
                 }
                 kept.push(keep);
                 if !keep {
+                    out.push((Event::Text("".into()), range));
                     continue;
                 }
             }
-            Event::End(_) if !kept.pop().unwrap_or(true) => continue,
+            Event::End(_) if !kept.pop().unwrap_or(true) => {
+                out.push((Event::Text("".into()), range));
+                continue;
+            }
             _ => {}
         }
         out.push((event, range));
@@ -303,8 +311,8 @@ pub(crate) mod tests {
         fn page_path(&self, target: &str) -> Option<String> {
             (target == "b.md" || target == "b.en.md").then(|| "b/".to_string())
         }
-        fn has_anchor(&self, _: &str, _: Lang, id: &str) -> bool {
-            id == "q1"
+        fn anchor(&self, _: &str, _: Lang, id: &str) -> Option<String> {
+            (id == "q1").then(|| id.to_string())
         }
         fn has_asset(&self, path: &str) -> bool {
             path == "img/a.png"
