@@ -408,3 +408,49 @@ fn our_own_content_passes_check_with_deny_warnings() {
         "every question in both languages: {text}"
     );
 }
+
+#[test]
+fn someone_elses_notes_get_their_own_identity() {
+    let dir = temp_dir("identity");
+    let notes = dir.join("my-ml-notes");
+    std::fs::create_dir_all(notes.join("basics")).unwrap();
+    std::fs::write(
+        notes.join("basics/optimizers.md"),
+        "# Optimizers\n\n## Why does Adam need bias correction?\n\nBecause the moving averages start at zero.\n",
+    )
+    .unwrap();
+    let out = generator(
+        &dir,
+        &["build", "--content", "my-ml-notes", "--output", "site"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let home = read(dir.join("site/index.html"));
+    assert!(
+        home.contains("<title>my-ml-notes</title>"),
+        "titled after the folder"
+    );
+    assert!(
+        home.contains("<html lang=\"en\""),
+        "English notes, English page"
+    );
+    assert!(!home.contains("深度学习面试题解"), "not our site's name");
+    assert!(
+        !home.contains("play/"),
+        "no playground gallery for notes without playgrounds"
+    );
+    assert!(!dir.join("site/play").exists());
+    let page = read(dir.join("site/basics/optimizers/index.html"));
+    assert!(page.contains("On this page"), "English interface");
+
+    std::fs::write(notes.join("README.md"), "# 我的机器学习笔记\n\n说明。\n").unwrap();
+    let out = generator(
+        &dir,
+        &["build", "--content", "my-ml-notes", "--output", "site"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let home = read(dir.join("site/index.html"));
+    assert!(
+        home.contains("我的机器学习笔记"),
+        "titled by its README heading"
+    );
+}

@@ -95,6 +95,7 @@ fn colliding_paths_are_errors_that_name_both_sides() {
             ("c.md", b"# C\n"),
         ],
     );
+    std::fs::write(dir.join("config.toml"), "playground = true\n").unwrap();
     let out = build(&dir, &["--output", "site"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);

@@ -37,6 +37,11 @@ pub struct Site {
     refused: BTreeSet<String>,
     /// Folders that hold chapters or have a page of their own (computed once).
     sections: BTreeSet<String>,
+    /// A folder of English notes (no `.en.md`, hardly any Chinese): its
+    /// pages are shown with an English interface and `lang="en"`.
+    english_notes: bool,
+    /// Some page has a ```` ```playground ```` block.
+    uses_playground: bool,
 }
 
 /// Top-level names of what the generator writes itself: a content file or
@@ -170,6 +175,8 @@ impl Site {
             listing: HashMap::new(),
             refused: BTreeSet::new(),
             sections: BTreeSet::new(),
+            english_notes: false,
+            uses_playground: false,
         };
         site.reindex();
         site
@@ -227,6 +234,24 @@ impl Site {
         let conflicts = self.path_conflicts();
         self.refused = conflicts.iter().map(|(rel, _)| rel.clone()).collect();
         self.sections = self.find_section_keys();
+        self.uses_playground = self
+            .pages
+            .iter()
+            .any(|p| p.body.contains("```playground") || p.body.contains("~~~playground"));
+        self.english_notes = !self.pages.iter().any(|p| p.lang == Lang::En) && {
+            let (cjk, letters) = self
+                .pages
+                .iter()
+                .flat_map(|p| p.body.chars().take(20_000))
+                .filter(|c| c.is_alphabetic())
+                .fold((0usize, 0usize), |(cjk, n), c| {
+                    (
+                        cjk + usize::from(('\u{4e00}'..='\u{9fff}').contains(&c)),
+                        n + 1,
+                    )
+                });
+            letters > 0 && cjk * 20 < letters
+        };
         self.diagnostics.retain(|d| d.kind != "path");
         self.diagnostics
             .extend(conflicts.into_iter().map(|(_, d)| d));
@@ -465,11 +490,73 @@ impl Site {
         keys
     }
 
+    /// The language a reader of `lang`'s pages is addressed in (interface
+    /// strings, `lang=`): the same, except on a site of English notes.
+    pub fn display_lang(&self, lang: Lang) -> Lang {
+        if self.english_notes {
+            Lang::En
+        } else {
+            lang
+        }
+    }
+
+    /// Whether `/play/` is published: asked for in the config, or used by the content.
+    pub fn has_playground_pages(&self) -> bool {
+        self.config.playground.unwrap_or(self.uses_playground)
+    }
+
+    /// The site's title: the configured one, else the home page's
+    /// (`README.md`/`_index.md`/`index.md` at the top), else the folder's name.
+    pub fn site_title(&self, lang: Lang) -> String {
+        let configured = self.config.title(lang);
+        if !configured.is_empty() {
+            return configured.to_string();
+        }
+        if let Some(home) = self
+            .page_or_fallback("", lang)
+            .filter(|p| !p.title.is_empty())
+        {
+            return home.title.clone();
+        }
+        std::fs::canonicalize(&self.content_dir)
+            .ok()
+            .and_then(|dir| {
+                let name = dir.file_name()?.to_string_lossy().into_owned();
+                // `docs/` or `content/` says little: take the folder above it.
+                if matches!(name.as_str(), "docs" | "content" | "notes" | "src") {
+                    dir.parent()?
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                } else {
+                    Some(name)
+                }
+            })
+            .unwrap_or_else(|| "Notes".to_string())
+    }
+
+    /// What templates see as `site` in `lang`.
+    pub fn site_context(&self, lang: Lang) -> Value {
+        let description = self.config.description(lang);
+        let description = if description.is_empty() {
+            self.page_or_fallback("", lang)
+                .and_then(|p| p.front.description.clone())
+                .unwrap_or_default()
+        } else {
+            description.to_string()
+        };
+        json!({
+            "title": self.site_title(lang),
+            "description": description,
+            "search": self.config.search,
+            "playground": self.has_playground_pages(),
+        })
+    }
+
     /// The title shown for `key` in `lang` (chapter titles in listings, search results).
     pub(crate) fn title_of(&self, key: &str, lang: Lang) -> String {
         match self.page_or_fallback(key, lang) {
             Some(page) if !page.title.is_empty() => page.title.clone(),
-            _ if key.is_empty() => self.config.title(lang).to_string(),
+            _ if key.is_empty() => self.site_title(lang),
             _ => key.rsplit('/').next().unwrap_or(key).to_string(),
         }
     }
@@ -625,11 +712,12 @@ impl Site {
             .map_or_else(Vec::new, |p| p.anchors.iter().map(String::as_str).collect());
         let section_key = shown.and_then(|p| p.section_key()).unwrap_or("");
         let context = json!({
-            "lang": route.lang.code(),
+            "lang": self.display_lang(route.lang).code(),
+            "prefix": route.lang.url_prefix(),
             "root": root,
             "base_url": self.config.base_url(),
-            "site": self.config.context(route.lang),
-            "t": route.lang.ui_strings(),
+            "site": self.site_context(route.lang),
+            "t": self.display_lang(route.lang).ui_strings(),
             "nav": self.nav(route.lang, match route.kind {
                 PageKind::Home => None,
                 PageKind::Section => Some(&route.key),
@@ -644,8 +732,8 @@ impl Site {
                 "tags": shown.map_or(&[][..], |p| &p.front.tags[..]),
                 "date": shown.and_then(|p| p.front.date.clone()),
                 "extra": shown.map(|p| &p.front.extra),
-                "content": rendered.as_ref().map(|r| markdown::localize(&r.html, &root, route.lang)),
-                "content_lang": shown.map_or(route.lang, |p| p.lang).code(),
+                "content": rendered.as_ref().map(|r| markdown::localize(&r.html, &root, route.lang, self.display_lang(route.lang))),
+                "content_lang": self.display_lang(shown.map_or(route.lang, |p| p.lang)).code(),
                 // Pages with a widget load its script (decided here: a template
                 // test on the content would copy and escape the whole page).
                 "playground": rendered.as_ref().is_some_and(|r| r.stats.playgrounds > 0),
@@ -759,8 +847,10 @@ impl Site {
         sink("sitemap.xml".into(), self.sitemap(&routes).into_bytes())?;
         report.diagnostics.extend(self.asset_copies(theme).1);
         // The playground gallery and pages (/play/…), outside the content routes.
-        let play_errors = crate::play::render_pages(self, theme, sink)?;
-        report.diagnostics.extend(play_errors);
+        if self.has_playground_pages() {
+            let play_errors = crate::play::render_pages(self, theme, sink)?;
+            report.diagnostics.extend(play_errors);
+        }
         if self.config.search {
             let started = std::time::Instant::now();
             let index = crate::search_index::build_index(&report.texts, &self.glossary, |r| {
@@ -842,7 +932,7 @@ impl Site {
     pub fn render_not_found(&self, theme: &Theme) -> Result<String, String> {
         let context = json!({
             "lang": "zh", "root": self.config.base_path(), "base_url": self.config.base_url(),
-            "site": self.config.context(Lang::Zh),
+            "site": self.site_context(Lang::Zh), "prefix": "",
             "t": Lang::Zh.ui_strings(), "t_en": Lang::En.ui_strings(), "nav": self.nav(Lang::Zh, Some("")),
             "page": { "kind": "404", "key": "", "url": "404.html", "title": "404",
                       "translation": self.translation(Lang::En, &url_of("", Lang::En), false, &[]) },
@@ -875,7 +965,11 @@ impl Site {
             .iter()
             .filter(|r| self.page(&r.key, r.lang).is_some() || r.kind != PageKind::Chapter)
             .map(Route::url)
-            .chain(crate::play::urls(self.languages()));
+            .chain(if self.has_playground_pages() {
+                crate::play::urls(self.languages())
+            } else {
+                Vec::new()
+            });
         for url in pages {
             xml.push_str(&format!(
                 "  <url><loc>{}{}</loc></url>\n",

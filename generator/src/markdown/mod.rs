@@ -37,13 +37,14 @@ pub const ROOT: &str = "~dlq~root~";
 pub const LANG_PREFIX: &str = "~dlq~prefix~";
 pub const LANG_CODE: &str = "~dlq~code~";
 
-/// Fills in the placeholders for a page shown at `root` to a reader of `lang`.
+/// Fills in the placeholders for a page shown at `root` in `lang`'s part of
+/// the site to a reader addressed in `display` (see `Site::display_lang`).
 /// One pass over the page (the placeholders share their first five bytes).
-pub fn localize(html: &str, root: &str, lang: Lang) -> String {
+pub fn localize(html: &str, root: &str, lang: Lang, display: Lang) -> String {
     let fills = [
         (ROOT, root),
         (LANG_PREFIX, lang.url_prefix()),
-        (LANG_CODE, lang.code()),
+        (LANG_CODE, display.code()),
     ];
     let mut out = String::with_capacity(html.len() + 256);
     let mut rest = html;
@@ -298,10 +299,10 @@ pub(crate) mod tests {
         let html =
             format!("<a href=\"{ROOT}{LANG_PREFIX}x/\" lang=\"{LANG_CODE}\">~dlq~ ~</a>{ROOT}");
         assert_eq!(
-            localize(&html, "../../", Lang::En),
+            localize(&html, "../../", Lang::En, Lang::En),
             "<a href=\"../../en/x/\" lang=\"en\">~dlq~ ~</a>../../"
         );
-        assert_eq!(localize("plain", "./", Lang::Zh), "plain");
+        assert_eq!(localize("plain", "./", Lang::Zh, Lang::Zh), "plain");
     }
 
     /// A resolver for a site with one other page, `b.md` (zh and en), holding `#q1`, and an image `img/a.png`.
@@ -328,7 +329,7 @@ pub(crate) mod tests {
             resolver: &FakeSite,
         };
         let mut rendered = render(md, &page);
-        rendered.html = localize(&rendered.html, "../", Lang::Zh);
+        rendered.html = localize(&rendered.html, "../", Lang::Zh, Lang::Zh);
         rendered
     }
 

@@ -84,9 +84,10 @@ fn common_context(site: &Site, lang: Lang, url: &str, other_url: &str, title: &s
     };
     json!({
         "lang": lang.code(),
+        "prefix": lang.url_prefix(),
         "root": root_prefix(url),
         "base_url": site.config.base_url(),
-        "site": site.config.context(lang),
+        "site": site.site_context(lang),
         "t": lang.ui_strings(),
         "nav": site.nav(lang, Some("")),
         "page": {
