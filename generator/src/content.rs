@@ -135,7 +135,7 @@ pub fn parse_page(file: &SourceFile) -> (Option<Page>, Vec<Diagnostic>) {
         )
     }));
     let math = markdown::math_spans::MathSource::new(split.body);
-    let events = markdown::parse(&math, split.body);
+    let events = markdown::parse(&math);
     let found = outline::find(&events);
     let lines = LineIndex::new(split.body, split.body_line);
 

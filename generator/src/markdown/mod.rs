@@ -72,11 +72,11 @@ pub fn options() -> Options {
 
 /// Parses a page body whose formulas `math` has found (see [`math_spans`]):
 /// the events borrow the masked text; formulas come back as math events.
-pub fn parse<'a>(math: &'a MathSource<'_>, body: &str) -> Vec<Spanned<'a>> {
+pub fn parse<'a>(math: &'a MathSource<'_>) -> Vec<Spanned<'a>> {
     let events = Parser::new_ext(&math.text, options())
         .into_offset_iter()
         .collect();
-    math_spans::restore(events, body, &math.spans)
+    math_spans::restore(events, &math.spans)
 }
 
 /// Counts shown in the build summary.
@@ -161,7 +161,7 @@ pub struct Rendered {
 /// placeholders above; see [`localize`].
 pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
     let math = MathSource::new(body);
-    let events = parse(&math, body);
+    let events = parse(&math);
     let outline = outline::find(&events);
     let texts = question_texts(&events, &outline);
     let t_permalink = if page.lang == Lang::Zh {
@@ -179,15 +179,8 @@ pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
         diagnostics: Vec::new(),
         stats: Stats::default(),
     };
-    for unclosed in &math.unclosed {
-        cx.error(
-            unclosed.offset,
-            "math",
-            format!(
-                "`{}` opens a formula that is never closed; it is shown as text",
-                unclosed.delimiter
-            ),
-        );
+    for problem in &math.problems {
+        cx.error(problem.offset, "math", problem.message.clone());
     }
     let events = cap_nesting(events, &mut cx);
     let events = raw_html::pass(events, &mut cx);

@@ -719,7 +719,7 @@ mod tests {
 
     fn outline(md: &str) -> Outline {
         let math = crate::markdown::math_spans::MathSource::new(md);
-        find(&parse(&math, md))
+        find(&parse(&math))
     }
 
     fn questions(md: &str) -> Vec<(String, String)> {
