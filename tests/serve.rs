@@ -326,7 +326,7 @@ fn a_broken_edit_shows_the_overlay_and_the_next_good_save_clears_it() {
         r.status == 200 && r.body.contains("\u{fffd}\u{fffd} not utf-8")
     });
     assert!(
-        server.stderr().contains("encoding warning"),
+        server.stderr().contains("warning[encoding]"),
         "{}",
         server.stderr()
     );

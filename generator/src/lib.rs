@@ -14,6 +14,7 @@ pub mod front_matter;
 pub mod lang;
 pub mod markdown;
 pub mod output;
+pub mod plan;
 pub mod play;
 pub mod search_index;
 pub mod serve;

@@ -7,9 +7,10 @@
 
 use crate::config::Config;
 use crate::content::{parse_page, Page, PageKind};
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Kind, Severity};
 use crate::lang::Lang;
 use crate::markdown::{self, PageContext, QuestionText, Resolver, Stats};
+use crate::plan::{self, Renderer};
 use crate::source::{self, SourceFile};
 use crate::theme::Theme;
 use rayon::prelude::*;
@@ -252,7 +253,7 @@ impl Site {
                 });
             letters > 0 && cjk * 20 < letters
         };
-        self.diagnostics.retain(|d| d.kind != "path");
+        self.diagnostics.retain(|d| d.kind.as_str() != "path");
         self.diagnostics
             .extend(conflicts.into_iter().map(|(_, d)| d));
         self.index = self
@@ -312,7 +313,7 @@ impl Site {
                     "{} and {} are both the page of /{}; {} is published, this one is not",
                     winner.rel_path, page.rel_path, page.key, winner.rel_path
                 );
-                let d = Diagnostic::warning(&page.display_path, (1, 1), "path", message);
+                let d = Diagnostic::warning(&page.display_path, (1, 1), Kind::Path, message);
                 out.push((page.rel_path.clone(), d));
             }
         }
@@ -339,7 +340,7 @@ impl Site {
             } else {
                 continue;
             };
-            let d = Diagnostic::error(&page.display_path, (1, 1), "path", message);
+            let d = Diagnostic::error(&page.display_path, (1, 1), Kind::Path, message);
             out.push((page.rel_path.clone(), d));
         }
         out
@@ -367,7 +368,8 @@ impl Site {
     }
 
     fn recheck_translations(&mut self) {
-        self.diagnostics.retain(|d| d.kind != "translation");
+        self.diagnostics
+            .retain(|d| d.kind.as_str() != "translation");
         self.diagnostics.extend(self.translation_mismatches());
     }
 
@@ -589,7 +591,7 @@ impl Site {
                     out.push(Diagnostic::warning(
                         &page.display_path,
                         (1, 1),
-                        "translation",
+                        Kind::Translation,
                         format!(
                             "question ids of {} missing here: {}",
                             other.rel_path,
@@ -766,7 +768,7 @@ impl Site {
             diagnostics.push(Diagnostic::error(
                 template,
                 (1, 1),
-                "template",
+                Kind::Template,
                 message.clone(),
             ));
         }
@@ -784,9 +786,16 @@ impl Site {
     /// tests keep it in memory. Both language versions of a page share one
     /// markdown rendering.
     pub fn render_each(&self, theme: &Theme, sink: &Sink<'_>) -> anyhow::Result<Report> {
-        let routes = self.routes();
+        let outputs = plan::outputs(self, theme);
+        let routes: Vec<&Route> = outputs
+            .iter()
+            .filter_map(|o| match &o.renderer {
+                Renderer::Page(route) => Some(route),
+                _ => None,
+            })
+            .collect();
         let mut by_key: BTreeMap<&str, Vec<&Route>> = BTreeMap::new();
-        for route in &routes {
+        for &route in &routes {
             by_key.entry(route.key.as_str()).or_default().push(route);
         }
         let groups: Vec<Vec<&Route>> = by_key.into_values().collect();
@@ -833,24 +842,21 @@ impl Site {
                 report.texts.push((page.route, page.texts));
             }
         }
-        for (path, bytes) in &theme.static_files {
-            sink(path.clone(), bytes.clone())?;
-        }
-        match self.render_not_found(theme) {
-            Ok(html) => sink("404.html".into(), html.into_bytes())?,
-            Err(message) => {
-                report
-                    .diagnostics
-                    .push(Diagnostic::error("404.html", (1, 1), "template", message))
+        // Everything else the plan lists, but the search index (built from
+        // the pages' texts below) and content files (copied by the caller).
+        for output in &outputs {
+            if matches!(
+                output.renderer,
+                Renderer::Page(_) | Renderer::SearchIndex | Renderer::Asset(_)
+            ) {
+                continue;
+            }
+            match self.render_output(theme, output) {
+                Ok(bytes) => sink(output.path.clone(), bytes)?,
+                Err(d) => report.diagnostics.push(d),
             }
         }
-        sink("sitemap.xml".into(), self.sitemap(&routes).into_bytes())?;
         report.diagnostics.extend(self.asset_copies(theme).1);
-        // The playground gallery and pages (/play/…), outside the content routes.
-        if self.has_playground_pages() {
-            let play_errors = crate::play::render_pages(self, theme, sink)?;
-            report.diagnostics.extend(play_errors);
-        }
         if self.config.search {
             let started = std::time::Instant::now();
             let index = crate::search_index::build_index(&report.texts, &self.glossary, |r| {
@@ -884,6 +890,59 @@ impl Site {
         Ok(report)
     }
 
+    /// Renders one output of the plan other than a content page, the search
+    /// index and a copied file (`build` and `serve` both come here).
+    pub fn render_output(
+        &self,
+        theme: &Theme,
+        output: &plan::Output,
+    ) -> Result<Vec<u8>, Diagnostic> {
+        let template_error = |template: &str, message: String| {
+            Diagnostic::error(template, (1, 1), Kind::Template, message)
+        };
+        match &output.renderer {
+            Renderer::Page(route) => {
+                let page = self.render_page(route, theme);
+                page.html
+                    .map(String::into_bytes)
+                    .map_err(|m| template_error(template_of(route.kind), m))
+            }
+            Renderer::PlayGallery(lang) => crate::play::render_gallery(self, theme, *lang)
+                .map(String::into_bytes)
+                .map_err(|m| template_error("play-index.html", m)),
+            Renderer::PlayAlgorithm(algo, lang) => {
+                crate::play::render_algorithm(self, theme, algo, *lang)
+                    .map(String::into_bytes)
+                    .map_err(|m| template_error("play.html", m))
+            }
+            Renderer::PlayPreview(algo) => Ok(crate::play::render_preview(algo).into_bytes()),
+            Renderer::NotFound => self
+                .render_not_found(theme)
+                .map(String::into_bytes)
+                .map_err(|m| template_error("404.html", m)),
+            Renderer::Sitemap => Ok(self.sitemap(&self.routes()).into_bytes()),
+            Renderer::ThemeStatic => Ok(theme
+                .static_files
+                .get(&output.path)
+                .cloned()
+                .unwrap_or_default()),
+            Renderer::Asset(source) => std::fs::read(source).map_err(|err| {
+                Diagnostic::error(
+                    &source.display().to_string(),
+                    (1, 1),
+                    Kind::Io,
+                    format!("cannot read: {err}"),
+                )
+            }),
+            Renderer::SearchIndex => Err(Diagnostic::error(
+                "search/",
+                (1, 1),
+                Kind::Internal,
+                "the search index is built from every page's texts, not alone".to_string(),
+            )),
+        }
+    }
+
     /// Renders the whole site in memory.
     pub fn render(&self, theme: &Theme) -> Output {
         let files = std::sync::Mutex::new(BTreeMap::new());
@@ -895,7 +954,12 @@ impl Site {
             Ok(())
         };
         let report = self.render_each(theme, &sink).unwrap_or_else(|err| Report {
-            diagnostics: vec![Diagnostic::error("site", (1, 1), "render", err.to_string())],
+            diagnostics: vec![Diagnostic::error(
+                "site",
+                (1, 1),
+                Kind::Render,
+                err.to_string(),
+            )],
             summary: Summary::default(),
             texts: Vec::new(),
         });
@@ -920,7 +984,7 @@ impl Site {
                 Some(why) => refused.push(Diagnostic::error(
                     &path.display().to_string(),
                     (1, 1),
-                    "path",
+                    Kind::Path,
                     format!("{why}; this file is not copied: rename it"),
                 )),
             }
@@ -1120,7 +1184,7 @@ pub(crate) mod tests {
         let kinds: Vec<_> = s
             .diagnostics
             .iter()
-            .map(|d| (d.path.as_str(), d.kind))
+            .map(|d| (d.path.as_str(), d.kind.as_str()))
             .collect();
         assert!(kinds.contains(&("a/x.md", "front-matter")), "{kinds:?}");
         assert!(kinds.contains(&("a/x.en.md", "translation")), "{kinds:?}");

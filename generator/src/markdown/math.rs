@@ -9,6 +9,7 @@
 
 use super::outline::Spanned;
 use super::Pass;
+use crate::diagnostics::Kind;
 use pulldown_cmark::{CowStr, Event};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -264,7 +265,7 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
 fn render<'a>(tex: &str, display: bool, offset: usize, cx: &mut Pass<'_>) -> Event<'a> {
     cx.stats.formulas += 1;
     if let Some(at) = misused_row_separator(tex) {
-        cx.warning(offset, "math", format!(
+        cx.warning(offset, Kind::Math, format!(
             "`\\ ` at position {} separates rows here; write `\\\\` (KaTeX would render a single row)",
             at + 1
         ));
@@ -273,7 +274,7 @@ fn render<'a>(tex: &str, display: bool, offset: usize, cx: &mut Pass<'_>) -> Eve
         Ok(html) if display => format!("<div class=\"math math-display\">{html}</div>"),
         Ok(html) => html,
         Err(message) => {
-            cx.error(offset, "math", format!("KaTeX: {message}"));
+            cx.error(offset, Kind::Math, format!("KaTeX: {message}"));
             let delim = if display { "$$" } else { "$" };
             format!(
                 "<code class=\"math-error\" title=\"{}\">{delim}{}{delim}</code>",

@@ -3,6 +3,7 @@
 //! without JavaScript.
 
 use super::{escape_html, Pass};
+use crate::diagnostics::Kind;
 use crate::lang::Lang;
 
 /// The playground algorithms' ids, in the crate's order.
@@ -29,7 +30,7 @@ pub fn render(args: &str, offset: usize, cx: &mut Pass<'_>) -> String {
         let known: Vec<&str> = ids().collect();
         cx.error(
             offset,
-            "playground",
+            Kind::Playground,
             format!("unknown playground `{algo}`; known: {}", known.join(", ")),
         );
         return format!(
@@ -54,7 +55,7 @@ pub fn render(args: &str, offset: usize, cx: &mut Pass<'_>) -> String {
             }
             _ => cx.warning(
                 offset,
-                "playground",
+                Kind::Playground,
                 format!("ignored playground option `{word}` (expected key=value)"),
             ),
         }
