@@ -482,3 +482,21 @@ fn diagnostics_in_json_and_builds_that_deny_warnings() {
         "but the site is written"
     );
 }
+
+#[test]
+fn precompressed_files_for_static_hosts() {
+    let (dir, out) = build_fixture("precompress", &["--precompress"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = std::fs::read(dir.join("public/index.html")).unwrap();
+    let gz = std::fs::read(dir.join("public/index.html.gz")).expect("index.html.gz");
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped).unwrap();
+    assert_eq!(unzipped, page);
+    assert!(dir.join("public/index.html.br").is_file());
+    assert!(dir.join("public/static/style.css.gz").is_file());
+    let plain = build_fixture("no-precompress", &[]).0;
+    assert!(
+        !plain.join("public/index.html.gz").exists(),
+        "only when asked"
+    );
+}

@@ -48,6 +48,9 @@ enum Command {
         /// Exit with status 1 when the content has warnings or errors (the site is still written).
         #[arg(long)]
         deny_warnings: bool,
+        /// Also write `.gz` and `.br` beside every text file, for hosts that serve them as they are.
+        #[arg(long)]
+        precompress: bool,
         /// How problems are printed: `human` (the default on a terminal), `short`
         /// (`path:line:col: error[kind]: message`, the default otherwise), `json` (one object per line).
         #[arg(long, value_enum)]
@@ -141,13 +144,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config,
             force,
             deny_warnings,
+            precompress,
             message_format,
         } => {
             let started = Instant::now();
             generator::output::check_output_folder(&output, &content, force)?;
             let (site, theme) = load(&content, &config, base_url, drafts)?;
             let mut report = None;
-            generator::output::write_atomically(&output, |staging| {
+            generator::output::write_atomically_with(&output, precompress, |staging| {
                 let sink = |path: String, bytes: Vec<u8>| staging.write(&path, &bytes);
                 report = Some(site.render_each(&theme, &sink)?);
                 site.asset_copies(&theme)
