@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod output;
 pub mod plan;
 pub mod play;
+pub mod render_cache;
 pub mod search_index;
 pub mod serve;
 pub mod site;

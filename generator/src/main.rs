@@ -51,6 +51,10 @@ enum Command {
         /// Also write `.gz` and `.br` beside every text file, for hosts that serve them as they are.
         #[arg(long)]
         precompress: bool,
+        /// Render every formula and code block afresh, without the cache kept
+        /// between runs (in ~/.cache/dlq-generator).
+        #[arg(long)]
+        no_cache: bool,
         /// How problems are printed: `human` (the default on a terminal), `short`
         /// (`path:line:col: error[kind]: message`, the default otherwise), `json` (one object per line).
         #[arg(long, value_enum)]
@@ -145,10 +149,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force,
             deny_warnings,
             precompress,
+            no_cache,
             message_format,
         } => {
             let started = Instant::now();
             generator::output::check_output_folder(&output, &content, force)?;
+            if let Some(file) =
+                generator::render_cache::default_file(&content).filter(|_| !no_cache)
+            {
+                generator::render_cache::open(file);
+            }
             let (site, theme) = load(&content, &config, base_url, drafts)?;
             let mut report = None;
             generator::output::write_atomically_with(&output, precompress, |staging| {
@@ -160,6 +170,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .try_for_each(|(rel, source)| staging.copy(rel, source))
             })?;
             let report = report.expect("filled by a successful build");
+            generator::render_cache::save();
             print_diagnostics(&report.diagnostics, message_format);
             let s = report.summary;
             println!(

@@ -38,6 +38,8 @@ pub struct Site {
     refused: BTreeSet<String>,
     /// Folders that hold chapters or have a page of their own (computed once).
     sections: BTreeSet<String>,
+    /// Each section's chapters in reading order (see [`Site::chapters_in`]).
+    chapters: HashMap<String, Vec<String>>,
     /// A folder of English notes (no `.en.md`, hardly any Chinese): its
     /// pages are shown with an English interface and `lang="en"`.
     english_notes: bool,
@@ -176,6 +178,7 @@ impl Site {
             listing: HashMap::new(),
             refused: BTreeSet::new(),
             sections: BTreeSet::new(),
+            chapters: HashMap::new(),
             english_notes: false,
             uses_playground: false,
         };
@@ -374,6 +377,7 @@ impl Site {
     }
 
     fn relist(&mut self) {
+        self.chapters = self.find_chapters();
         self.listing = Lang::ALL
             .iter()
             .map(|&lang| (lang, self.sections_listing(lang)))
@@ -460,17 +464,36 @@ impl Site {
         keys
     }
 
-    /// Chapters directly in a section (`""` for the root), in reading order.
-    fn chapters_in(&self, section: &str) -> Vec<&str> {
-        let mut keys: Vec<&Page> = self
+    /// Chapters directly in a section (`""` for the root), in reading order
+    /// (computed once per listing change: every page asks for its section's).
+    fn chapters_in(&self, section: &str) -> &[String] {
+        self.chapters.get(section).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every section's chapters in reading order, in one pass over the pages.
+    fn find_chapters(&self) -> HashMap<String, Vec<String>> {
+        let mut by_section: HashMap<&str, Vec<&Page>> = HashMap::new();
+        for page in self
             .pages
             .iter()
-            .filter(|p| p.kind == PageKind::Chapter && p.section_key() == Some(section))
-            .filter(|p| !self.refused.contains(&p.rel_path))
+            .filter(|p| p.kind == PageKind::Chapter && !self.refused.contains(&p.rel_path))
             .filter(|p| p.lang == Lang::Zh || self.page(&p.key, Lang::Zh).is_none())
-            .collect();
-        keys.sort_by_cached_key(|p| (p.weight(), natural_key(&p.title), p.key.clone()));
-        keys.into_iter().map(|p| p.key.as_str()).collect()
+        {
+            by_section
+                .entry(page.section_key().unwrap_or(""))
+                .or_default()
+                .push(page);
+        }
+        by_section
+            .into_iter()
+            .map(|(section, mut pages)| {
+                pages.sort_by_cached_key(|p| (p.weight(), natural_key(&p.title), p.key.clone()));
+                (
+                    section.to_string(),
+                    pages.into_iter().map(|p| p.key.clone()).collect(),
+                )
+            })
+            .collect()
     }
 
     /// Top-level sections in reading order (by `_index.md` weight, then title).
@@ -609,7 +632,7 @@ impl Site {
         let section = |key: &str| {
             let chapters: Vec<Value> = self
                 .chapters_in(key)
-                .into_iter()
+                .iter()
                 .map(|c| json!({ "key": c, "title": self.title_of(c, lang), "url": url_of(c, lang), "count": self.question_count(c, lang) }))
                 .collect();
             json!({ "title": self.title_of(key, lang), "url": url_of(key, lang), "key": key,

@@ -52,7 +52,10 @@ pub fn highlight(lang: &str, code: &str) -> String {
         return hit;
     }
     let html = match find_syntax(lang) {
-        Some(syntax) => highlight_with(syntax, code).unwrap_or_else(|| plain(lang, code)),
+        Some(syntax) => crate::render_cache::get_or_render("code", &[&syntax.name, code], || {
+            Ok::<_, ()>(highlight_with(syntax, code).unwrap_or_else(|| plain(lang, code)))
+        })
+        .unwrap_or_else(|()| plain(lang, code)),
         None => plain(lang, code),
     };
     CACHE.with(|c| c.borrow_mut().insert(key, html.clone()));

@@ -131,12 +131,19 @@ pub fn render_formula(tex: &str, display: bool) -> Result<String, String> {
         } else {
             &katex.inline
         };
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            katex::render_to_string(&katex.ctx, tex, settings)
-                .map(|html| stable_svg_attributes(&html))
-                .map_err(|e| e.to_string())
-        }))
-        .unwrap_or_else(|_| Err("the KaTeX renderer failed on this formula".to_string()));
+        let kind = if display {
+            "math-display"
+        } else {
+            "math-inline"
+        };
+        let result = crate::render_cache::get_or_render(kind, &[tex], || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                katex::render_to_string(&katex.ctx, tex, settings)
+                    .map(|html| stable_svg_attributes(&html))
+                    .map_err(|e| e.to_string())
+            }))
+            .unwrap_or_else(|_| Err("the KaTeX renderer failed on this formula".to_string()))
+        });
         katex.cache.insert(key, result.clone());
         result
     })

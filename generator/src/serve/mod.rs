@@ -89,7 +89,12 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
     };
     let mut workspace =
         Workspace::load(paths.clone(), &options.content, url.clone(), options.drafts)?;
+    // Formulas and code blocks rendered by the last run are not rendered again.
+    if let Some(file) = crate::render_cache::default_file(&options.content) {
+        crate::render_cache::open(file);
+    }
     let first = workspace.render_all();
+    crate::render_cache::save();
     print_outcome(&first);
     let files: SharedFiles = Arc::new(RwLock::new(SiteFiles::default()));
     apply(&files, first.update);
