@@ -136,3 +136,75 @@ async fn someone_elses_chinese_notes_read_well_in_a_browser() {
     );
     b.close().await;
 }
+
+/// A reader on a phone, a reader who scrolled before switching language, and
+/// the small things every page should get right (favicon, readable links).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_layout_language_switch_from_a_scrolled_page_and_favicon() {
+    let site = build_site(&repo_root().join("content"), "site-browser-phone");
+    let server = StaticServer::start(&site);
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    b.client.set_window_size(390, 844).await.unwrap();
+    visit(&b, &server, "foundations/softmax/").await;
+    assert_eq!(
+        b.eval("innerWidth <= 420").await,
+        true,
+        "a phone-sized window"
+    );
+    assert_eq!(
+        b.eval("document.querySelector('main h1').getBoundingClientRect().top < innerHeight / 3")
+            .await,
+        true,
+        "the title is on the first screen, not below the navigation"
+    );
+    assert_eq!(
+        b.eval("getComputedStyle(document.querySelector('.sidebar')).display")
+            .await,
+        "none"
+    );
+    b.eval("document.querySelector('.menu-toggle').click() || true")
+        .await;
+    assert_eq!(
+        b.eval("getComputedStyle(document.querySelector('.sidebar')).display")
+            .await,
+        "block",
+        "the menu button opens the navigation"
+    );
+    let target = b
+        .eval("document.querySelector('.menu-toggle').getBoundingClientRect().height >= 44")
+        .await;
+    assert_eq!(target, true, "touch targets of 44 px");
+    b.screenshot("site-phone").await;
+
+    // Scrolled to a question, no #id in the URL: the switch lands on it.
+    b.client.set_window_size(1280, 900).await.unwrap();
+    visit(&b, &server, "foundations/softmax/").await;
+    let id = b
+        .eval(
+            "(() => { const q = document.querySelectorAll('.content h2.question')[3]; \
+             scrollTo(0, q.getBoundingClientRect().top + scrollY + 30); return q.id; })()",
+        )
+        .await;
+    let id = id.as_str().expect("a question id").to_string();
+    b.eval("document.querySelector('.lang-switch').click() || true")
+        .await;
+    b.wait_until("location.pathname.startsWith('/en/')", 10)
+        .await;
+    assert_eq!(b.eval("location.hash").await, format!("#{id}"));
+
+    assert_eq!(
+        b.eval("document.querySelector('link[rel=icon]') !== null")
+            .await,
+        true
+    );
+    let underlined = b
+        .eval("getComputedStyle(document.querySelector('.content p a[href]')).textDecorationLine")
+        .await;
+    assert_eq!(
+        underlined, "underline",
+        "links are not marked by colour alone"
+    );
+    b.close().await;
+}

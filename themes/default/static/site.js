@@ -11,17 +11,44 @@
     try { localStorage.setItem("theme", root.dataset.theme); } catch (e) {}
   });
 
-  // The language switch keeps the reader on the same question when the translation has it.
+  // The language switch keeps the reader on the same question when the
+  // translation has it: the one in the URL, else the nearest one above the
+  // top of the window (a reader who scrolled has no #question in the URL).
   var sw = document.querySelector(".lang-switch");
+  function nearestQuestion(ids) {
+    var best = "";
+    var marks = document.querySelectorAll(".content [id]");
+    for (var i = 0; i < marks.length; i++) {
+      if (marks[i].getBoundingClientRect().top > 80) break;
+      if (ids.indexOf(marks[i].id) >= 0) best = marks[i].id;
+    }
+    return best;
+  }
   function syncSwitch() {
     if (!sw) return;
     var ids = (sw.dataset.ids || "").split(" ");
     var id = decodeURIComponent(location.hash.slice(1));
+    if (!id || ids.indexOf(id) < 0) id = nearestQuestion(ids);
     var base = sw.getAttribute("href").split("#")[0];
-    sw.setAttribute("href", id && ids.indexOf(id) >= 0 ? base + "#" + encodeURIComponent(id) : base);
+    sw.setAttribute("href", id ? base + "#" + encodeURIComponent(id) : base);
   }
   addEventListener("hashchange", syncSwitch);
+  if (sw) {
+    sw.addEventListener("pointerdown", syncSwitch);
+    sw.addEventListener("focus", syncSwitch);
+    sw.addEventListener("click", syncSwitch);
+  }
   syncSwitch();
+
+  // On a phone the header slides away while reading down and returns on the way up.
+  var header = document.querySelector(".site-header");
+  var lastY = scrollY;
+  addEventListener("scroll", function () {
+    if (!header) return;
+    var y = scrollY;
+    header.classList.toggle("away", y > lastY && y > 120 && innerWidth <= 900 && !header.contains(document.activeElement));
+    lastY = y;
+  }, { passive: true });
 
   // "/" or Ctrl-K focuses the search box.
   var input = document.getElementById("search-input");
