@@ -652,6 +652,20 @@ impl Site {
     /// The sidebar: every section, with chapters listed only for the one being read
     /// (listing all of them on every page would make a large site's pages heavy).
     pub(crate) fn nav(&self, lang: Lang, open_section: Option<&str>) -> Value {
+        self.nav_around(lang, open_section, None)
+    }
+
+    /// [`Site::nav`] for a chapter page: in a large section only the chapters
+    /// around `current` are listed, with how many more there are (the section
+    /// page lists them all), so a page's size does not grow with its section.
+    pub(crate) fn nav_around(
+        &self,
+        lang: Lang,
+        open_section: Option<&str>,
+        current: Option<&str>,
+    ) -> Value {
+        /// Chapters listed in a chapter page's sidebar, at most.
+        const WINDOW: usize = 41;
         let sections = self.listing.get(&lang).map_or(&[][..], Vec::as_slice);
         // Built field by field rather than cloned and trimmed: cloning every
         // section's chapter list for every page was a quarter of a large build.
@@ -668,12 +682,25 @@ impl Site {
                         .map(|(field, value)| (field.clone(), value.clone()))
                         .collect();
                     entry.insert("open".into(), json!(open));
-                    let chapters = if open {
-                        s["chapters"].clone()
-                    } else {
-                        json!([])
+                    let all = s["chapters"].as_array().map_or(&[][..], Vec::as_slice);
+                    let (from, to) = match current {
+                        Some(key) if open && all.len() > WINDOW => {
+                            let at = all.iter().position(|c| c["key"] == key).unwrap_or(0);
+                            let from = at.saturating_sub(WINDOW / 2).min(all.len() - WINDOW);
+                            (from, from + WINDOW)
+                        }
+                        _ => (0, all.len()),
                     };
-                    entry.insert("chapters".into(), chapters);
+                    let chapters = if open {
+                        all[from..to].to_vec()
+                    } else {
+                        Vec::new()
+                    };
+                    entry.insert("chapters".into(), Value::Array(chapters));
+                    if open {
+                        entry.insert("more_before".into(), json!(from));
+                        entry.insert("more_after".into(), json!(all.len() - to));
+                    }
                     Value::Object(entry)
                 })
                 .collect(),
@@ -743,11 +770,11 @@ impl Site {
             "base_url": self.config.base_url(),
             "site": self.site_context(route.lang),
             "t": self.display_lang(route.lang).ui_strings(),
-            "nav": self.nav(route.lang, match route.kind {
+            "nav": self.nav_around(route.lang, match route.kind {
                 PageKind::Home => None,
                 PageKind::Section => Some(&route.key),
                 PageKind::Chapter => Some(section_key),
-            }),
+            }, (route.kind == PageKind::Chapter).then_some(route.key.as_str())),
             "page": {
                 "kind": format!("{:?}", route.kind).to_lowercase(),
                 "key": route.key,
@@ -1239,6 +1266,33 @@ pub(crate) mod tests {
         );
         assert_eq!(s.page("a/z", Lang::Zh).unwrap().title, "Z");
         assert_eq!(s.routes().len(), 4, "a new chapter");
+    }
+
+    #[test]
+    fn a_chapter_page_lists_a_window_of_a_large_section() {
+        let files: Vec<(String, String)> = (0..100)
+            .map(|i| (format!("s/c{i:03}.md"), format!("# C{i:03}\n")))
+            .collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let s = site(&refs);
+        let nav = s.nav_around(Lang::Zh, Some("s"), Some("s/c050"));
+        let section = &nav[0];
+        let shown = section["chapters"].as_array().unwrap();
+        assert_eq!(shown.len(), 41);
+        assert!(shown.iter().any(|c| c["key"] == "s/c050"));
+        assert_eq!(
+            section["more_before"].as_u64().unwrap() + section["more_after"].as_u64().unwrap(),
+            59
+        );
+        let full = s.nav(Lang::Zh, Some("s"));
+        assert_eq!(
+            full[0]["chapters"].as_array().unwrap().len(),
+            100,
+            "the section page lists all"
+        );
     }
 
     #[test]
