@@ -58,7 +58,14 @@ pub fn highlight(lang: &str, code: &str) -> String {
         .unwrap_or_else(|()| plain(lang, code)),
         None => plain(lang, code),
     };
-    CACHE.with(|c| c.borrow_mut().insert(key, html.clone()));
+    CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        // Bounded, like the formula cache: repeats are local.
+        if cache.len() >= 1024 {
+            cache.clear();
+        }
+        cache.insert(key, html.clone())
+    });
     html
 }
 

@@ -105,6 +105,9 @@ fn mathjax_to_katex(tex: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Formulas remembered per thread (about 3 KB of HTML each).
+const CACHE_ENTRIES: usize = 2048;
+
 /// Renders one formula; `Err` carries KaTeX's message.
 pub fn render_formula(tex: &str, display: bool) -> Result<String, String> {
     let tex = &*mathjax_to_katex(tex);
@@ -144,6 +147,11 @@ pub fn render_formula(tex: &str, display: bool) -> Result<String, String> {
             }))
             .unwrap_or_else(|_| Err("the KaTeX renderer failed on this formula".to_string()))
         });
+        // Bounded: notes repeat formulas near each other, and a site of
+        // distinct formulas must not keep every one in memory.
+        if katex.cache.len() >= CACHE_ENTRIES {
+            katex.cache.clear();
+        }
         katex.cache.insert(key, result.clone());
         result
     })
