@@ -1,6 +1,20 @@
 //! Default inputs, presets and input schemas of each algorithm, as JSON text
 //! (the first preset of each list is the default). Every preset is run by
-//! the tests.
+//! the tests. Native only: the browser reads them from `pkg/sources/<id>.json`.
+
+/// The presets and the input schema of the algorithm `id`.
+pub fn of(id: &str) -> (&'static [Preset], &'static str) {
+    match id {
+        "backprop" => (BACKPROP, BACKPROP_SCHEMA),
+        "softmax" => (SOFTMAX, SOFTMAX_SCHEMA),
+        "conv2d" => (CONV2D, CONV2D_SCHEMA),
+        "iou" => (IOU, IOU_SCHEMA),
+        "nms" => (NMS, NMS_SCHEMA),
+        "auc" => (AUC, AUC_SCHEMA),
+        "batchnorm" => (BATCHNORM, BATCHNORM_SCHEMA),
+        _ => (&[], "[]"),
+    }
+}
 
 /// A named input the widget offers.
 pub struct Preset {
