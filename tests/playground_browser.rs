@@ -260,6 +260,9 @@ fn largest_input(algo: &str) -> Value {
             "x": tensor(&[64, 16], 16), "gamma": numbers(16, 17, 0.5, 1.5), "beta": numbers(16, 18, -0.5, 0.5),
             "running_mean": numbers(16, 19, -0.1, 0.1), "running_var": numbers(16, 20, 0.5, 1.5),
             "momentum": 0.1, "eps": 1e-5, "mode": "train", "grad_out": null }),
+        "attention" => json!({
+            "q": tensor(&[16, 16], 21), "k": tensor(&[16, 16], 22), "v": tensor(&[16, 16], 23),
+            "mask": "causal", "scale": "sqrt_d", "grad_out": tensor(&[16, 16], 24) }),
         _ => unreachable!("{algo}"),
     }
 }

@@ -8,7 +8,7 @@
 //! NumPy version, whose `# @tag` comments map each step to its NumPy line;
 //! `build.rs` prepares both.
 
-use crate::algo::{auc, backprop, batchnorm, conv2d, iou, nms, softmax};
+use crate::algo::{attention, auc, backprop, batchnorm, conv2d, iou, nms, softmax};
 use crate::json::{write_ints, write_num, write_nums, write_str, Json};
 use crate::trace::{InputError, Step, Trace, MAX_NUMBERS, MAX_STEPS};
 
@@ -61,7 +61,7 @@ pub struct Algorithm {
     pub backward: bool,
 }
 
-pub const ALGORITHMS: [Algorithm; 7] = [
+pub const ALGORITHMS: [Algorithm; 8] = [
     Algorithm {
         id: "backprop",
         title_zh: "反向传播",
@@ -123,6 +123,15 @@ pub const ALGORITHMS: [Algorithm; 7] = [
         summary_zh: "批归一化的训练/推理前向传播与反向传播（紧凑公式）。",
         summary_en: "Batch-norm forward in training and inference mode, and its backward pass in the compact form.",
         shown: sources::BATCHNORM,
+        backward: true,
+    },
+    Algorithm {
+        id: "attention",
+        title_zh: "缩放点积注意力",
+        title_en: "Scaled dot-product attention",
+        summary_zh: "Q、K、V 的注意力前向（分数、稳定 softmax、加权求和，可选因果掩码）与反向传播 ∂Q、∂K、∂V，以及为什么要除以 √d。",
+        summary_en: "Attention forward (scores, stable softmax, weighted sum, optional causal mask) and backward (∂Q, ∂K, ∂V), and why the scores are divided by √d.",
+        shown: sources::ATTENTION,
         backward: true,
     },
 ];
@@ -412,6 +421,24 @@ fn run_inner(id: &str, input: &str) -> Result<String, InputError> {
                     ("auc", F::S(r.auc)),
                     ("ranks", F::V(&r.ranks)),
                     ("auc_rank_sum", F::S(r.auc_rank_sum)),
+                ],
+            );
+        }
+        "attention" => {
+            let p = parse::attention(&json)?;
+            p.validate()?;
+            let r = attention::attention(&p, &mut trace);
+            let (qk, qv, kd) = ([p.n_q, p.n_k], [p.n_q, p.d_v], [p.n_k, p.d]);
+            write_fields(
+                &mut result,
+                &[
+                    ("scores", F::T(&qk, &r.scores)),
+                    ("weights", F::T(&qk, &r.weights)),
+                    ("out", F::T(&qv, &r.out)),
+                    ("grad_scores", F::T(&qk, &r.grad_scores)),
+                    ("grad_q", F::T(&[p.n_q, p.d], &r.grad_q)),
+                    ("grad_k", F::T(&kd, &r.grad_k)),
+                    ("grad_v", F::T(&[p.n_k, p.d_v], &r.grad_v)),
                 ],
             );
         }
@@ -852,6 +879,51 @@ pub mod parse {
         Ok(auc::AucInput {
             scores: vector(j, "scores")?,
             labels: labels.iter().map(|&l| l == 1.0).collect(),
+        })
+    }
+
+    pub fn attention(j: &Json) -> Result<attention::Attention, InputError> {
+        let (qs, q) = tensor(j, "q", 2)?;
+        let (ks, k) = tensor(j, "k", 2)?;
+        let (vs, v) = tensor(j, "v", 2)?;
+        if ks[1] != qs[1] {
+            return Err(dims_error(
+                "k",
+                "q 的维度 d（第 2 维）",
+                "the dimension d of q (its dimension 2)",
+            ));
+        }
+        if vs[0] != ks[0] {
+            return Err(dims_error(
+                "v",
+                "k 的行数（每个键一个值）",
+                "the rows of k (one value per key)",
+            ));
+        }
+        let (grad_out_shape, grad_out) = match j.get("grad_out") {
+            // All ones (∂L/∂O for L = Σ O); oversized inputs fail validation first.
+            None | Some(Json::Null) => {
+                let n = if qs[0] <= attention::MAX_TOKENS && vs[1] <= attention::MAX_DIM {
+                    qs[0] * vs[1]
+                } else {
+                    0
+                };
+                (vec![qs[0], vs[1]], vec![1.0; n])
+            }
+            Some(_) => tensor(j, "grad_out", 2)?,
+        };
+        Ok(attention::Attention {
+            n_q: qs[0],
+            n_k: ks[0],
+            d: qs[1],
+            d_v: vs[1],
+            q,
+            k,
+            v,
+            causal: choice(j, "mask", &["none", "causal"])? == 1,
+            scaled: choice(j, "scale", &["sqrt_d", "none"])? == 0,
+            grad_out,
+            grad_out_shape,
         })
     }
 

@@ -52,7 +52,7 @@ def run(algo, inp):
     if algo == "attention":
         q, k, v = arr(inp["q"]), arr(inp["k"]), arr(inp["v"])
         do = arr(inp["grad_out"]) if inp.get("grad_out") is not None else np.ones((q.shape[0], v.shape[1]))
-        out, w, dq, dk, dv = shown("attention")["attention"](q, k, v, do, inp["causal"], inp["scale"])
+        out, w, dq, dk, dv = shown("attention")["attention"](q, k, v, do, inp["mask"] == "causal", inp["scale"] == "sqrt_d")
         return {"out": out, "weights": w, "grad_q": dq, "grad_k": dk, "grad_v": dv}
     raise SystemExit(f"no twin runner for {algo}")
 

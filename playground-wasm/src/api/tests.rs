@@ -23,7 +23,7 @@ fn num_list(v: &Json) -> Vec<f64> {
 }
 
 #[test]
-fn algorithms_lists_all_seven_ids() {
+fn algorithms_lists_all_eight_ids() {
     let v = parse(&algorithms());
     let Json::Arr(items) = v else { panic!() };
     let ids: Vec<_> = items
@@ -38,6 +38,7 @@ fn algorithms_lists_all_seven_ids() {
         "nms",
         "auc",
         "batchnorm",
+        "attention",
     ];
     assert_eq!(ids, expected.map(|s| Json::Str(s.into())).to_vec());
 }
@@ -51,6 +52,7 @@ fn real_file(id: &str) -> &'static str {
         "iou" => include_str!("../algo/iou.rs"),
         "nms" => include_str!("../algo/nms.rs"),
         "auc" => include_str!("../algo/auc.rs"),
+        "attention" => include_str!("../algo/attention.rs"),
         _ => include_str!("../algo/batchnorm.rs"),
     }
 }
@@ -413,6 +415,8 @@ fn results_match_the_independent_reference_fixtures() {
         ("nms", include_str!("../../fixtures/nms.json")),
         ("auc", include_str!("../../fixtures/auc.json")),
         ("batchnorm", include_str!("../../fixtures/batchnorm.json")),
+        // mpmath at 60 digits (fixtures/make_attention.py).
+        ("attention", include_str!("../../fixtures/attention.json")),
     ];
     let mut count = 0;
     for (algo, text) in fixtures {
