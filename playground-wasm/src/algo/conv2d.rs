@@ -359,17 +359,35 @@ fn backward_values(
         to_x[((t[0] as usize) * a.kh + t[1] as usize) * a.kw + t[2] as usize] = 0.0;
     }
     let to_w: Vec<f64> = win.iter().map(|x| g * x).collect();
+    // All of ∂L/∂x while it is small; for a large input only its cells under
+    // the window (0 at padding taps), so that a step stays cheap to record
+    // and to draw, and the budget leaves room for many backward steps.
+    let grad_x = if a.x.len() <= MAX_SHOWN_GRAD_X {
+        Value::tensor("∂L/∂x so far", &[a.c_in, a.h, a.w], grads[0])
+    } else {
+        let mut under = vec![0.0; shape.iter().product()];
+        for (k, t) in under.iter_mut().enumerate() {
+            let (c, ky, kx) = (k / (a.kh * a.kw), k / a.kw % a.kh, k % a.kw);
+            if let (iy, ix, true) = tap(a, oy, ox, ky, kx) {
+                *t = grads[0][(c * a.h + iy as usize) * a.w + ix as usize];
+            }
+        }
+        Value::tensor("∂L/∂x so far (window)", &shape, &under)
+    };
     vec![
         Value::scalar("g", g),
         Value::tensor("window", &shape, &win),
         Value::tensor("kernel", &shape, kernel),
         Value::tensor("g·kernel → ∂L/∂x", &shape, &to_x),
         Value::tensor("g·window → ∂L/∂W", &shape, &to_w),
-        Value::tensor("∂L/∂x so far", &[a.c_in, a.h, a.w], grads[0]),
+        grad_x,
         Value::tensor("∂L/∂W so far", &[a.c_out, a.c_in, a.kh, a.kw], grads[1]),
         Value::vector("∂L/∂b so far", grads[2]),
     ]
 }
+
+/// Largest input whose whole ∂L/∂x each backward step shows (4 × 16 × 16).
+pub const MAX_SHOWN_GRAD_X: usize = 1024;
 
 #[cfg(test)]
 mod tests {
@@ -659,10 +677,10 @@ mod tests {
         big.x = vec![0.25; 8 * 64 * 64];
         (big.weight, big.bias) = (vec![0.5; 8 * 8 * 49], vec![0.0; 8]);
         (big.grad_out, big.grad_out_shape) = (vec![1.0; 8 * 64 * 64], vec![8, 64, 64]);
-        for a in [a, big] {
+        for a in [&a, &big] {
             a.validate().unwrap();
             let mut t = Trace::split();
-            conv2d(&a, &mut t);
+            conv2d(a, &mut t);
             let count = |tag: &str| t.steps.iter().filter(|s| s.tag == tag).count();
             let (fwd, bwd) = (count("fwd"), count("bwd"));
             assert!(fwd >= 1 && bwd >= 1, "forward {fwd}, backward {bwd}");
@@ -679,6 +697,17 @@ mod tests {
                 "{fwd_numbers}"
             );
             assert_eq!(t.steps.last().unwrap().tag, "bwd_done");
+            let bwd = t.steps.iter().find(|s| s.tag == "bwd").unwrap();
+            let shown = if a.x.len() <= MAX_SHOWN_GRAD_X {
+                "∂L/∂x so far"
+            } else {
+                "∂L/∂x so far (window)"
+            };
+            assert_eq!(bwd.values[5].name, shown);
         }
+        // The largest input's backward pass gets more than a token step.
+        let mut t = Trace::split();
+        conv2d(&big, &mut t);
+        assert!(t.steps.iter().filter(|s| s.tag == "bwd").count() >= 5);
     }
 }
