@@ -506,3 +506,32 @@ fn precompressed_files_for_static_hosts() {
         "only when asked"
     );
 }
+
+#[test]
+fn slugs_rename_urls_and_aliases_keep_old_links_working() {
+    let dir = temp_dir("slug-aliases");
+    let notes = dir.join("notes");
+    std::fs::create_dir_all(notes.join("a")).unwrap();
+    std::fs::write(
+        notes.join("a/long-file-name.md"),
+        "+++\nslug = \"short\"\naliases = [\"/old/place/\", \"legacy.html\"]\n+++\n# 标题\n\n## 为什么？ {#why}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        notes.join("a/other.md"),
+        "# 另一页\n\n[去](long-file-name.md#why)\n",
+    )
+    .unwrap();
+    let out = generator(&dir, &["build", "--content", "notes", "--output", "site"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("error"), "{}", stderr(&out));
+    let site = dir.join("site");
+    assert!(
+        site.join("a/short/index.html").is_file(),
+        "the slug names the URL"
+    );
+    assert!(read(site.join("a/other/index.html")).contains("href=\"../../a/short/#why\""));
+    let old = read(site.join("old/place/index.html"));
+    assert!(old.contains("url=../../a/short/"), "{old}");
+    assert!(read(site.join("legacy.html")).contains("url=a/short/"));
+}

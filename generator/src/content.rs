@@ -152,6 +152,14 @@ pub fn parse_page(file: &SourceFile) -> (Option<Page>, Vec<Diagnostic>) {
         }
     }
 
+    // `slug` renames the last part of a chapter's URL.
+    let key = match (&split.front.slug, kind) {
+        (Some(slug), PageKind::Chapter) => match key.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/{slug}"),
+            None => slug.clone(),
+        },
+        _ => key,
+    };
     let stem = key.rsplit('/').next().unwrap_or(&key);
     let title = split
         .front

@@ -21,6 +21,8 @@ pub enum Renderer {
     PlayAlgorithm(&'static str, Lang),
     /// `play/<algo>/preview.svg`, drawn from a native run of the algorithm.
     PlayPreview(&'static str),
+    /// An old URL of a page (front-matter `aliases`), redirecting to it.
+    Redirect(Route),
     NotFound,
     Sitemap,
     /// A file of the theme's `static/` folder, as it is.
@@ -69,6 +71,7 @@ impl Output {
             // counts and the chapters of its own section.
             Renderer::Page(route) => keys.contains(&route.key) || listing,
             Renderer::PlayGallery(_) | Renderer::PlayAlgorithm(..) | Renderer::NotFound => listing,
+            Renderer::Redirect(route) => keys.contains(&route.key) || listing,
             Renderer::Sitemap => listing,
             Renderer::SearchIndex => true,
             Renderer::PlayPreview(_) | Renderer::ThemeStatic | Renderer::Asset(_) => false,
@@ -103,6 +106,15 @@ pub fn outputs(site: &Site, theme: &Theme) -> Vec<Output> {
             out.push(Output {
                 path: format!("play/{algo}/preview.svg"),
                 renderer: Renderer::PlayPreview(algo),
+            });
+        }
+    }
+    let taken: std::collections::HashSet<String> = out.iter().map(|o| o.path.clone()).collect();
+    for (path, route) in site.aliases() {
+        if !taken.contains(&path) {
+            out.push(Output {
+                path,
+                renderer: Renderer::Redirect(route),
             });
         }
     }

@@ -40,6 +40,8 @@ pub struct Site {
     sections: BTreeSet<String>,
     /// Each section's chapters in reading order (see [`Site::chapters_in`]).
     chapters: HashMap<String, Vec<String>>,
+    /// Content file → the key of its page (differs from the file name with a `slug`).
+    by_file: HashMap<String, String>,
     /// A folder of English notes (no `.en.md`, hardly any Chinese): its
     /// pages are shown with an English interface and `lang="en"`.
     english_notes: bool,
@@ -179,6 +181,7 @@ impl Site {
             refused: BTreeSet::new(),
             sections: BTreeSet::new(),
             chapters: HashMap::new(),
+            by_file: HashMap::new(),
             english_notes: false,
             uses_playground: false,
         };
@@ -238,6 +241,11 @@ impl Site {
         let conflicts = self.path_conflicts();
         self.refused = conflicts.iter().map(|(rel, _)| rel.clone()).collect();
         self.sections = self.find_section_keys();
+        self.by_file = self
+            .pages
+            .iter()
+            .map(|p| (p.rel_path.clone(), p.key.clone()))
+            .collect();
         self.uses_playground = self
             .pages
             .iter()
@@ -966,6 +974,7 @@ impl Site {
                     .map_err(|m| template_error("play.html", m))
             }
             Renderer::PlayPreview(algo) => Ok(crate::play::render_preview(algo).into_bytes()),
+            Renderer::Redirect(route) => Ok(self.render_redirect(&output.path, route).into_bytes()),
             Renderer::NotFound => self
                 .render_not_found(theme)
                 .map(String::into_bytes)
@@ -1096,9 +1105,69 @@ impl Site {
     }
 }
 
+impl Site {
+    /// The page key and language a content file path stands for (its `slug`
+    /// taken into account).
+    fn key_of_file(&self, target: &str) -> Option<(String, Lang)> {
+        let (key, lang, _) = crate::content::classify(target)?;
+        Some((self.by_file.get(target).cloned().unwrap_or(key), lang))
+    }
+
+    /// Redirect pages for the `aliases` of every page: (output path, target route).
+    pub fn aliases(&self) -> Vec<(String, Route)> {
+        let mut out = Vec::new();
+        for page in self
+            .pages
+            .iter()
+            .filter(|p| !self.refused.contains(&p.rel_path))
+        {
+            for alias in &page.front.aliases {
+                let path = alias.trim_start_matches('/');
+                let path = if path.ends_with(".html") {
+                    path.to_string()
+                } else {
+                    format!("{}/index.html", path.trim_end_matches('/'))
+                };
+                let path = path.trim_start_matches('/').to_string();
+                if path
+                    .split('/')
+                    .any(|part| part == ".." || part.is_empty() && path != "index.html")
+                {
+                    continue;
+                }
+                out.push((
+                    path,
+                    Route {
+                        key: page.key.clone(),
+                        kind: page.kind,
+                        lang: page.lang,
+                    },
+                ));
+            }
+        }
+        out
+    }
+
+    /// A page that sends the reader (and search engines) to `route`'s URL.
+    pub fn render_redirect(&self, from: &str, route: &Route) -> String {
+        let target = format!(
+            "{}{}",
+            root_prefix(from.trim_end_matches("index.html")),
+            route.url()
+        );
+        let target = markdown::escape_html(&target);
+        format!(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>\
+             <link rel=\"canonical\" href=\"{target}\"><meta http-equiv=\"refresh\" content=\"0; url={target}\">\
+             </head><body><p><a href=\"{target}\">{title}</a></p></body></html>\n",
+            title = markdown::escape_html(&self.title_of(&route.key, route.lang)),
+        )
+    }
+}
+
 impl Resolver for Site {
     fn page_path(&self, target: &str) -> Option<String> {
-        let (key, lang, _) = crate::content::classify(target)?;
+        let (key, lang) = self.key_of_file(target)?;
         let exists = self.page_or_fallback(&key, lang).is_some()
             || key.is_empty()
             || self.sections.contains(&key);
@@ -1106,7 +1175,7 @@ impl Resolver for Site {
     }
 
     fn anchor(&self, target: &str, lang: Lang, fragment: &str) -> Option<String> {
-        let (key, _, _) = crate::content::classify(target)?;
+        let (key, _) = self.key_of_file(target)?;
         let page = self.page_or_fallback(&key, lang)?;
         if page.anchors.iter().any(|a| a == fragment) {
             return Some(fragment.to_string());
