@@ -3,13 +3,24 @@
   "use strict";
   var root = document.documentElement;
 
-  // Light/dark toggle, remembered across pages.
+  // Light/dark toggle, remembered across pages. The playground widgets
+  // follow it through their `theme` attribute (without a choice, they
+  // follow the system like the page).
+  function themeWidgets() {
+    var widgets = document.querySelectorAll("dlq-playground");
+    for (var i = 0; i < widgets.length; i++) {
+      if (root.dataset.theme) widgets[i].setAttribute("theme", root.dataset.theme);
+      else widgets[i].removeAttribute("theme");
+    }
+  }
   var toggle = document.querySelector(".theme-toggle");
   if (toggle) toggle.addEventListener("click", function () {
     var dark = root.dataset.theme ? root.dataset.theme === "dark" : matchMedia("(prefers-color-scheme: dark)").matches;
     root.dataset.theme = dark ? "light" : "dark";
     try { localStorage.setItem("theme", root.dataset.theme); } catch (e) {}
+    themeWidgets();
   });
+  themeWidgets();
 
   // The language switch keeps the reader on the same question when the
   // translation has it: the one in the URL, else the nearest one above the
