@@ -208,3 +208,72 @@ async fn phone_layout_language_switch_from_a_scrolled_page_and_favicon() {
     );
     b.close().await;
 }
+
+/// "Open full page" takes the widget along as the reader left it: the
+/// page's options (`stride=2 padding=1`), then an edited input and its step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_full_page_link_keeps_the_widgets_settings() {
+    let site = build_site(&repo_root().join("content"), "site-browser-fullpage");
+    let server = StaticServer::start(&site);
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    visit(&b, &server, "en/cnn/convolution/").await;
+    let href = b
+        .eval("document.querySelector('dlq-playground[stride=\"2\"]').closest('figure').querySelector('.playground-open').getAttribute('href')")
+        .await;
+    assert!(
+        href.as_str()
+            .unwrap()
+            .ends_with("play/conv2d/?stride=2&amp;padding=1")
+            || href
+                .as_str()
+                .unwrap()
+                .ends_with("play/conv2d/?stride=2&padding=1"),
+        "{href}"
+    );
+    b.wait_until(
+        "document.querySelector('dlq-playground[stride=\"2\"]').input !== undefined",
+        20,
+    )
+    .await;
+    // Change the input and the step, then follow the link.
+    let bias = b
+        .eval(
+            "(() => { const w = document.querySelector('dlq-playground[stride=\"2\"]'); \
+             const input = structuredClone(w.input); input.bias = input.bias.map(x => x + 0.25); \
+             if (!w.setInput(input).ok) return 'refused'; w.step = 3; \
+             sessionStorage.setItem('bias', JSON.stringify(w.input.bias)); \
+             setTimeout(() => w.closest('figure').querySelector('.playground-open').click(), 50); \
+             return JSON.stringify(w.input.bias); })()",
+        )
+        .await;
+    b.wait_until("location.pathname.endsWith('/play/conv2d/')", 10)
+        .await;
+    b.wait_until(
+        "document.querySelector('dlq-playground').input !== undefined",
+        20,
+    )
+    .await;
+    assert_eq!(
+        b.eval("document.querySelector('dlq-playground').input.stride")
+            .await,
+        2
+    );
+    assert_eq!(
+        b.eval("document.querySelector('dlq-playground').input.padding")
+            .await,
+        1
+    );
+    assert_eq!(
+        b.eval("JSON.stringify(document.querySelector('dlq-playground').input.bias)")
+            .await,
+        bias
+    );
+    assert_eq!(
+        b.eval("document.querySelector('dlq-playground').step")
+            .await,
+        3
+    );
+    b.close().await;
+}

@@ -61,6 +61,19 @@
     lastY = y;
   }, { passive: true });
 
+  // "Open full page" takes the widget as the reader left it: its input and step.
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest && e.target.closest(".playground-open");
+    if (!link) return;
+    var widget = link.closest("figure") && link.closest("figure").querySelector("dlq-playground");
+    if (!widget || !widget.input) return;
+    var url = new URL(link.href, location.href);
+    url.search = "";
+    url.searchParams.set("input", JSON.stringify(widget.input));
+    url.searchParams.set("step", String(widget.step || 0));
+    link.href = url.href;
+  }, true);
+
   // "/" or Ctrl-K focuses the search box.
   var input = document.getElementById("search-input");
   addEventListener("keydown", function (e) {
