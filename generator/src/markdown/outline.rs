@@ -176,7 +176,7 @@ pub fn find(events: &[Spanned<'_>]) -> Outline {
                     candidates.push(Candidate {
                         event: i,
                         shape: Shape::BoldParagraph,
-                        asks: asks(&title),
+                        asks: asking(&title) == Asking::Question,
                         title,
                         explicit_id: None,
                         bold: true,
