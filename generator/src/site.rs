@@ -48,6 +48,7 @@ pub struct Site {
 /// folder may not publish under them.
 pub const RESERVED: &[&str] = &[
     "en",
+    "drill",
     "play",
     "search",
     "static",
@@ -549,6 +550,7 @@ impl Site {
             "description": description,
             "search": self.config.search,
             "playground": self.has_playground_pages(),
+            "study": self.config.study,
         })
     }
 
@@ -666,7 +668,14 @@ impl Site {
             body_line: page.body_line,
             resolver: self,
         };
-        markdown::render(&page.body, &cx)
+        let mut rendered = markdown::render(&page.body, &cx);
+        // Study mode folds answers: each one in an element of its own.
+        if self.config.study {
+            if let Some(html) = crate::study::answers::wrap(&rendered.html, &rendered.outline) {
+                rendered.html = html;
+            }
+        }
+        rendered
     }
 
     /// Renders one output page from scratch (what `serve` calls for a changed file).
@@ -790,6 +799,7 @@ impl Site {
             by_key.entry(route.key.as_str()).or_default().push(route);
         }
         let groups: Vec<Vec<&Route>> = by_key.into_values().collect();
+        let study = crate::study::Collector::new(self);
         let rendered: Vec<anyhow::Result<Vec<RenderedPage>>> = groups
             .par_iter()
             .map(|group| {
@@ -803,6 +813,9 @@ impl Site {
                             .or_insert_with(|| self.render_markdown(p))
                             .clone()
                     });
+                    if let (Some(shown), Some(body)) = (shown, &body) {
+                        study.add(route, shown, body, sink)?;
+                    }
                     let mut page = self.render_route(route, theme, body);
                     if let Ok(html) = std::mem::replace(&mut page.html, Ok(String::new())) {
                         sink(route.output_file(), html.into_bytes())?;
@@ -850,6 +863,11 @@ impl Site {
         if self.has_playground_pages() {
             let play_errors = crate::play::render_pages(self, theme, sink)?;
             report.diagnostics.extend(play_errors);
+        }
+        // Study mode's drill pages, question lists and Anki decks (/drill/…).
+        if self.config.study {
+            let study_errors = crate::study::render_pages(self, theme, study, sink)?;
+            report.diagnostics.extend(study_errors);
         }
         if self.config.search {
             let started = std::time::Instant::now();
