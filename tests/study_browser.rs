@@ -283,6 +283,9 @@ async fn reveal_and_grade_by_keyboard_on_the_fsrs_schedule(b: &Browser, server: 
             );
         }
         press(b, &grade.to_string()).await;
+        if step == 0 {
+            b.screenshot("study-graded").await;
+        }
         let want = reference_review(card, grade, t);
         assert_card(&stored_card(b, "basics/softmax#q1").await, &want, what);
         card = Some(want);
@@ -519,6 +522,9 @@ async fn the_drill_queue_follows_the_schedule(b: &Browser, server: &StaticServer
             5,
         )
         .await;
+        if seen.len() == 1 {
+            b.screenshot("study-drill-card").await;
+        }
         if seen.last().map(String::as_str) == Some("basics/softmax#q1") {
             assert_eq!(
                 b.eval("document.querySelector('.drill-answer .katex') !== null")
@@ -851,5 +857,48 @@ fn the_script_is_light_and_study_false_switches_everything_off() {
     }
     for gone in ["drill", "en/drill"] {
         assert!(!off.join(gone).exists(), "{gone} with study = false");
+    }
+}
+
+/// Works on anyone's notes: in our content and in someone else's (the
+/// sample notes), every question whose answer has any text gets that answer
+/// wrapped, so it folds, drills and goes into the deck.
+#[test]
+fn every_answer_of_real_notes_can_be_folded() {
+    use generator::content::PageKind;
+    let folders = [
+        (repo_root().join("content"), "our content"),
+        (repo_root().join("../shared/samples"), "the sample notes"),
+    ];
+    for (dir, name) in folders {
+        if !require(dir.is_dir(), name) {
+            continue;
+        }
+        let site = generator::site::Site::load(&dir, generator::config::Config::default(), false);
+        let (mut answered, mut missing) = (0, Vec::new());
+        for page in site.pages.iter().filter(|p| p.kind == PageKind::Chapter) {
+            let rendered = site.render_markdown(page);
+            let wrapped: std::collections::HashSet<String> =
+                generator::study::answers::extract(&rendered.html)
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect();
+            for q in &rendered.texts {
+                // The search text is the question and its answer, as plain text.
+                if q.text.chars().count() <= q.title.chars().count() + 1 {
+                    continue;
+                }
+                answered += 1;
+                if !wrapped.contains(&q.id) {
+                    missing.push(format!("{}#{}", page.rel_path, q.id));
+                }
+            }
+        }
+        println!("{name}: {answered} answers, {} not foldable", missing.len());
+        assert!(answered > 100, "{name}: {answered}");
+        assert!(
+            missing.is_empty(),
+            "{name}: answers not wrapped: {missing:?}"
+        );
     }
 }

@@ -143,8 +143,10 @@ fn list_item_parts(html: &str, start: usize) -> Option<Parts> {
             (None, title_end..end)
         }
         (false, true) => {
-            let p_end = at + html[at..end].find("</p>")? + "</p>".len();
-            (None, p_end..end)
+            // The first line of the paragraph; its next lines answer.
+            let p_end = at + html[at..end].find("</p>")?;
+            let rest = html[at..p_end].find('\n').map(|n| at + n + 1..p_end);
+            (rest, p_end + "</p>".len()..end)
         }
         (false, false) => {
             // A bare item: its first line, up to a line break or a block.
@@ -445,6 +447,15 @@ mod tests {
             1,
             "questions without an answer are not listed: {found:?}"
         );
+    }
+
+    #[test]
+    fn a_bare_item_answers_on_its_next_lines() {
+        let (html, found) =
+            answers("- 题一怎么做？\n  答一。\n\n- 题二怎么做？\n  答二。\n\n  更多。\n");
+        assert_eq!(answer(&found, "题一怎么做"), "<p>答一。</p>");
+        assert_eq!(answer(&found, "题二怎么做"), "<p>答二。</p>\n<p>更多。</p>");
+        assert!(balanced(&html), "{html}");
     }
 
     #[test]

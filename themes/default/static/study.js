@@ -118,7 +118,7 @@
     var st = load(), n = 0;
     Object.keys(data.cards).forEach(function (k) {
       var c = data.cards[k];
-      if (!c || !isFinite(c.s) || !isFinite(c.d) || !isFinite(c.last) || !isFinite(c.due)) return;
+      if (k.indexOf("#") < 1 || !c || !isFinite(c.s) || !isFinite(c.d) || !isFinite(c.last) || !isFinite(c.due)) return;
       if (!st.cards[k] || st.cards[k].last < c.last) st.cards[k] = c;
       n++;
     });
