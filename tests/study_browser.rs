@@ -295,6 +295,17 @@ async fn reveal_and_grade_by_keyboard_on_the_fsrs_schedule(b: &Browser, server: 
         "q2",
         "grading moves on to the next question"
     );
+    let search = b
+        .client
+        .find(Locator::Css("#search-input"))
+        .await
+        .expect("search box");
+    search.send_keys("k ").await.expect("typing");
+    assert_eq!(
+        b.eval("document.querySelector('.study-current').id").await,
+        "q2",
+        "keys typed into a field are not study keys"
+    );
     assert_eq!(stored_card(b, "basics/softmax#q1").await["lapses"], 1);
     assert_eq!(stored_card(b, "basics/softmax#q1").await["reps"], 5);
 }

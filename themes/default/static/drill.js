@@ -238,7 +238,6 @@ addEventListener("DOMContentLoaded", function () {
           b.hidden = false;
           b.querySelector("small").textContent = S.T.days(S.intervalDays(S.review(before, g + 1, t)));
         });
-        grades[2].focus();
       }
       function rate(g) {
         if (!revealed) return;
@@ -254,8 +253,7 @@ addEventListener("DOMContentLoaded", function () {
         if (b) rate(+b.dataset.grade);
       });
       function keys(e) {
-        var a = document.activeElement;
-        if (e.ctrlKey || e.metaKey || e.altKey || (a && /^(INPUT|SELECT|TEXTAREA)$/.test(a.tagName))) return;
+        if (S.foreign(e)) return;
         if (e.key === " " && !revealed) { e.preventDefault(); show(); }
         else if (/^[1-4]$/.test(e.key) && revealed) { e.preventDefault(); rate(+e.key); }
       }

@@ -70,6 +70,15 @@
       reps: (card ? card.reps : 0) + 1, lapses: (card ? card.lapses : 0) + (card && g === 1 ? 1 : 0)
     };
   }
+  // Whether a key press belongs to something else: a field (also inside a
+  // widget's shadow DOM), a chord, a handler that took it, or a space that
+  // clicks the focused button or link.
+  function foreign(e) {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return true;
+    var t = e.composedPath ? e.composedPath()[0] : e.target;
+    return !!t && t.nodeType === 1 && (/^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) || t.isContentEditable ||
+      (e.key === " " && /^(BUTTON|A|SUMMARY)$/.test(t.tagName)));
+  }
   function isDue(card, t) { return !!card && card.due <= endOfDay(t); }
   function isMastered(card) { return !!card && card.s >= 21; }
   function status(card, t) {
@@ -270,8 +279,6 @@
       var c = control(q);
       parts(q).forEach(function (p) { p.classList.add("study-shown"); });
       c.box.classList.add("study-open");
-      var first = c.grades.querySelector("button");
-      if (first && doc.activeElement && doc.activeElement.closest(".study-q") === c.box) first.focus();
     }
     function rate(q, g) {
       var c = control(q), done = grade(keyOf(q), g);
@@ -297,9 +304,7 @@
     }
     toggle.addEventListener("click", function () { setMode(!on()); });
     addEventListener("keydown", function (e) {
-      var a = doc.activeElement;
-      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey ||
-          (a && (/^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName) || a.isContentEditable))) return;
+      if (foreign(e)) return;
       if (e.key === "j" || e.key === "k") {
         setCurrent(current < 0 ? inView() : current + (e.key === "j" ? 1 : -1), true);
       } else if (on() && e.key === " ") {
@@ -346,7 +351,7 @@
   });
 
   window.dlqStudy = {
-    zh: zh, root: root, drillBase: drillBase, now: now, endOfDay: endOfDay, review: review, isDue: isDue,
+    zh: zh, foreign: foreign, root: root, drillBase: drillBase, now: now, endOfDay: endOfDay, review: review, isDue: isDue,
     isMastered: isMastered, status: status, intervalDays: intervalDays, load: load, grade: grade,
     exportJSON: exportJSON, importJSON: importJSON, questions: questions, refresh: refresh, T: T, el: el
   };
