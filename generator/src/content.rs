@@ -2,7 +2,7 @@
 //! matter, title and questions. Parsing is pure: a [`SourceFile`] in, a page
 //! and its diagnostics out.
 
-use crate::diagnostics::{Diagnostic, LineIndex};
+use crate::diagnostics::{Diagnostic, Kind, LineIndex};
 use crate::front_matter::{self, FrontMatter};
 use crate::lang::{split_lang, Lang};
 use crate::markdown::{self, outline};
@@ -130,7 +130,7 @@ pub fn parse_page(file: &SourceFile) -> (Option<Page>, Vec<Diagnostic>) {
         Diagnostic::error(
             &file.display_path,
             (p.line, 1),
-            "front-matter",
+            Kind::FrontMatter,
             p.message.clone(),
         )
     }));
@@ -146,12 +146,20 @@ pub fn parse_page(file: &SourceFile) -> (Option<Page>, Vec<Diagnostic>) {
             diagnostics.push(Diagnostic::error(
                 &file.display_path,
                 (line, col),
-                "question-id",
+                Kind::QuestionId,
                 format!("duplicate id `{}` (first used on line {first})", entry.id),
             ));
         }
     }
 
+    // `slug` renames the last part of a chapter's URL.
+    let key = match (&split.front.slug, kind) {
+        (Some(slug), PageKind::Chapter) => match key.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/{slug}"),
+            None => slug.clone(),
+        },
+        _ => key,
+    };
     let stem = key.rsplit('/').next().unwrap_or(&key);
     let title = split
         .front
@@ -260,7 +268,7 @@ mod tests {
             "+++\nweight = \"no\"\n+++\n## A {#same}\n\n## B {#same}\n",
         ));
         assert!(page.is_some(), "a page with errors is still built");
-        let kinds: Vec<_> = d.iter().map(|d| (d.kind, d.line)).collect();
+        let kinds: Vec<_> = d.iter().map(|d| (d.kind.as_str(), d.line)).collect();
         assert_eq!(kinds, vec![("front-matter", 2), ("question-id", 6)]);
     }
 }

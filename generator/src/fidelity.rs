@@ -3,6 +3,7 @@
 //! `cargo run -p xtask -- fidelity`. Pure except for reading the notes.
 
 use crate::content::parse_page;
+use crate::diagnostics::Kind;
 use crate::source;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -146,10 +147,10 @@ pub fn measure_collection(content: &Path) -> anyhow::Result<CollectionReport> {
             .diagnostics
             .entry(format!("{} {level}", d.kind))
             .or_default() += 1;
-        if matches!(d.kind, "link" | "image") {
+        if matches!(d.kind, Kind::Link | Kind::Image) {
             report.unresolved += 1;
         }
-        if d.kind == "math" {
+        if d.kind.as_str() == "math" {
             *math_reported.entry(d.path.as_str()).or_default() += 1;
         }
     }

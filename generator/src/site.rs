@@ -7,9 +7,10 @@
 
 use crate::config::Config;
 use crate::content::{parse_page, Page, PageKind};
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Kind, Severity};
 use crate::lang::Lang;
 use crate::markdown::{self, PageContext, QuestionText, Resolver, Stats};
+use crate::plan::{self, Renderer};
 use crate::source::{self, SourceFile};
 use crate::theme::Theme;
 use rayon::prelude::*;
@@ -37,6 +38,10 @@ pub struct Site {
     refused: BTreeSet<String>,
     /// Folders that hold chapters or have a page of their own (computed once).
     sections: BTreeSet<String>,
+    /// Each section's chapters in reading order (see [`Site::chapters_in`]).
+    chapters: HashMap<String, Vec<String>>,
+    /// Content file → the key of its page (differs from the file name with a `slug`).
+    by_file: HashMap<String, String>,
     /// A folder of English notes (no `.en.md`, hardly any Chinese): its
     /// pages are shown with an English interface and `lang="en"`.
     english_notes: bool,
@@ -97,6 +102,8 @@ pub struct RenderedPage {
     pub texts: Vec<QuestionText>,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
+    /// What study mode takes from a chapter (its answers, its Anki notes).
+    pub study: Option<crate::study::Chapter>,
 }
 
 /// Receives each output file (path below the site root, bytes).
@@ -108,6 +115,8 @@ pub struct Report {
     pub summary: Summary,
     /// The questions of every page in its own language, for search.
     pub texts: Vec<(Route, Vec<QuestionText>)>,
+    /// Every chapter route's Anki notes, for the decks.
+    pub notes: BTreeMap<Route, Vec<crate::study::anki::Note>>,
 }
 
 /// Everything a build produces, in memory.
@@ -176,6 +185,8 @@ impl Site {
             listing: HashMap::new(),
             refused: BTreeSet::new(),
             sections: BTreeSet::new(),
+            chapters: HashMap::new(),
+            by_file: HashMap::new(),
             english_notes: false,
             uses_playground: false,
         };
@@ -235,6 +246,11 @@ impl Site {
         let conflicts = self.path_conflicts();
         self.refused = conflicts.iter().map(|(rel, _)| rel.clone()).collect();
         self.sections = self.find_section_keys();
+        self.by_file = self
+            .pages
+            .iter()
+            .map(|p| (p.rel_path.clone(), p.key.clone()))
+            .collect();
         self.uses_playground = self
             .pages
             .iter()
@@ -253,7 +269,7 @@ impl Site {
                 });
             letters > 0 && cjk * 20 < letters
         };
-        self.diagnostics.retain(|d| d.kind != "path");
+        self.diagnostics.retain(|d| d.kind.as_str() != "path");
         self.diagnostics
             .extend(conflicts.into_iter().map(|(_, d)| d));
         self.index = self
@@ -313,7 +329,7 @@ impl Site {
                     "{} and {} are both the page of /{}; {} is published, this one is not",
                     winner.rel_path, page.rel_path, page.key, winner.rel_path
                 );
-                let d = Diagnostic::warning(&page.display_path, (1, 1), "path", message);
+                let d = Diagnostic::warning(&page.display_path, (1, 1), Kind::Path, message);
                 out.push((page.rel_path.clone(), d));
             }
         }
@@ -340,7 +356,7 @@ impl Site {
             } else {
                 continue;
             };
-            let d = Diagnostic::error(&page.display_path, (1, 1), "path", message);
+            let d = Diagnostic::error(&page.display_path, (1, 1), Kind::Path, message);
             out.push((page.rel_path.clone(), d));
         }
         out
@@ -368,11 +384,13 @@ impl Site {
     }
 
     fn recheck_translations(&mut self) {
-        self.diagnostics.retain(|d| d.kind != "translation");
+        self.diagnostics
+            .retain(|d| d.kind.as_str() != "translation");
         self.diagnostics.extend(self.translation_mismatches());
     }
 
     fn relist(&mut self) {
+        self.chapters = self.find_chapters();
         self.listing = Lang::ALL
             .iter()
             .map(|&lang| (lang, self.sections_listing(lang)))
@@ -459,17 +477,36 @@ impl Site {
         keys
     }
 
-    /// Chapters directly in a section (`""` for the root), in reading order.
-    fn chapters_in(&self, section: &str) -> Vec<&str> {
-        let mut keys: Vec<&Page> = self
+    /// Chapters directly in a section (`""` for the root), in reading order
+    /// (computed once per listing change: every page asks for its section's).
+    fn chapters_in(&self, section: &str) -> &[String] {
+        self.chapters.get(section).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every section's chapters in reading order, in one pass over the pages.
+    fn find_chapters(&self) -> HashMap<String, Vec<String>> {
+        let mut by_section: HashMap<&str, Vec<&Page>> = HashMap::new();
+        for page in self
             .pages
             .iter()
-            .filter(|p| p.kind == PageKind::Chapter && p.section_key() == Some(section))
-            .filter(|p| !self.refused.contains(&p.rel_path))
+            .filter(|p| p.kind == PageKind::Chapter && !self.refused.contains(&p.rel_path))
             .filter(|p| p.lang == Lang::Zh || self.page(&p.key, Lang::Zh).is_none())
-            .collect();
-        keys.sort_by_cached_key(|p| (p.weight(), natural_key(&p.title), p.key.clone()));
-        keys.into_iter().map(|p| p.key.as_str()).collect()
+        {
+            by_section
+                .entry(page.section_key().unwrap_or(""))
+                .or_default()
+                .push(page);
+        }
+        by_section
+            .into_iter()
+            .map(|(section, mut pages)| {
+                pages.sort_by_cached_key(|p| (p.weight(), natural_key(&p.title), p.key.clone()));
+                (
+                    section.to_string(),
+                    pages.into_iter().map(|p| p.key.clone()).collect(),
+                )
+            })
+            .collect()
     }
 
     /// Top-level sections in reading order (by `_index.md` weight, then title).
@@ -591,7 +628,7 @@ impl Site {
                     out.push(Diagnostic::warning(
                         &page.display_path,
                         (1, 1),
-                        "translation",
+                        Kind::Translation,
                         format!(
                             "question ids of {} missing here: {}",
                             other.rel_path,
@@ -609,7 +646,7 @@ impl Site {
         let section = |key: &str| {
             let chapters: Vec<Value> = self
                 .chapters_in(key)
-                .into_iter()
+                .iter()
                 .map(|c| json!({ "key": c, "title": self.title_of(c, lang), "url": url_of(c, lang), "count": self.question_count(c, lang) }))
                 .collect();
             json!({ "title": self.title_of(key, lang), "url": url_of(key, lang), "key": key,
@@ -629,6 +666,20 @@ impl Site {
     /// The sidebar: every section, with chapters listed only for the one being read
     /// (listing all of them on every page would make a large site's pages heavy).
     pub(crate) fn nav(&self, lang: Lang, open_section: Option<&str>) -> Value {
+        self.nav_around(lang, open_section, None)
+    }
+
+    /// [`Site::nav`] for a chapter page: in a large section only the chapters
+    /// around `current` are listed, with how many more there are (the section
+    /// page lists them all), so a page's size does not grow with its section.
+    pub(crate) fn nav_around(
+        &self,
+        lang: Lang,
+        open_section: Option<&str>,
+        current: Option<&str>,
+    ) -> Value {
+        /// Chapters listed in a chapter page's sidebar, at most.
+        const WINDOW: usize = 41;
         let sections = self.listing.get(&lang).map_or(&[][..], Vec::as_slice);
         // Built field by field rather than cloned and trimmed: cloning every
         // section's chapter list for every page was a quarter of a large build.
@@ -645,12 +696,25 @@ impl Site {
                         .map(|(field, value)| (field.clone(), value.clone()))
                         .collect();
                     entry.insert("open".into(), json!(open));
-                    let chapters = if open {
-                        s["chapters"].clone()
-                    } else {
-                        json!([])
+                    let all = s["chapters"].as_array().map_or(&[][..], Vec::as_slice);
+                    let (from, to) = match current {
+                        Some(key) if open && all.len() > WINDOW => {
+                            let at = all.iter().position(|c| c["key"] == key).unwrap_or(0);
+                            let from = at.saturating_sub(WINDOW / 2).min(all.len() - WINDOW);
+                            (from, from + WINDOW)
+                        }
+                        _ => (0, all.len()),
                     };
-                    entry.insert("chapters".into(), chapters);
+                    let chapters = if open {
+                        all[from..to].to_vec()
+                    } else {
+                        Vec::new()
+                    };
+                    entry.insert("chapters".into(), Value::Array(chapters));
+                    if open {
+                        entry.insert("more_before".into(), json!(from));
+                        entry.insert("more_after".into(), json!(all.len() - to));
+                    }
                     Value::Object(entry)
                 })
                 .collect(),
@@ -727,11 +791,11 @@ impl Site {
             "base_url": self.config.base_url(),
             "site": self.site_context(route.lang),
             "t": self.display_lang(route.lang).ui_strings(),
-            "nav": self.nav(route.lang, match route.kind {
+            "nav": self.nav_around(route.lang, match route.kind {
                 PageKind::Home => None,
                 PageKind::Section => Some(&route.key),
                 PageKind::Chapter => Some(section_key),
-            }),
+            }, (route.kind == PageKind::Chapter).then_some(route.key.as_str())),
             "page": {
                 "kind": format!("{:?}", route.kind).to_lowercase(),
                 "key": route.key,
@@ -766,6 +830,10 @@ impl Site {
             },
         });
         let template = template_of(route.kind);
+        let study = rendered
+            .as_ref()
+            .zip(shown)
+            .and_then(|(r, p)| crate::study::chapter(self, route, p, r));
         let (texts, mut diagnostics, stats) = match rendered {
             Some(r) if own.is_some() => (r.texts, r.diagnostics, r.stats),
             _ => (Vec::new(), Vec::new(), Stats::default()),
@@ -775,7 +843,7 @@ impl Site {
             diagnostics.push(Diagnostic::error(
                 template,
                 (1, 1),
-                "template",
+                Kind::Template,
                 message.clone(),
             ));
         }
@@ -785,6 +853,7 @@ impl Site {
             texts,
             diagnostics,
             stats,
+            study,
         }
     }
 
@@ -793,13 +862,19 @@ impl Site {
     /// tests keep it in memory. Both language versions of a page share one
     /// markdown rendering.
     pub fn render_each(&self, theme: &Theme, sink: &Sink<'_>) -> anyhow::Result<Report> {
-        let routes = self.routes();
+        let outputs = plan::outputs(self, theme);
+        let routes: Vec<&Route> = outputs
+            .iter()
+            .filter_map(|o| match &o.renderer {
+                Renderer::Page(route) => Some(route),
+                _ => None,
+            })
+            .collect();
         let mut by_key: BTreeMap<&str, Vec<&Route>> = BTreeMap::new();
-        for route in &routes {
+        for &route in &routes {
             by_key.entry(route.key.as_str()).or_default().push(route);
         }
         let groups: Vec<Vec<&Route>> = by_key.into_values().collect();
-        let study = crate::study::Collector::new(self);
         let rendered: Vec<anyhow::Result<Vec<RenderedPage>>> = groups
             .par_iter()
             .map(|group| {
@@ -813,10 +888,14 @@ impl Site {
                             .or_insert_with(|| self.render_markdown(p))
                             .clone()
                     });
-                    if let (Some(shown), Some(body)) = (shown, &body) {
-                        study.add(route, shown, body, sink)?;
-                    }
                     let mut page = self.render_route(route, theme, body);
+                    // A chapter's answers for the drill page go out with it.
+                    if let Some(study) = page.study.as_mut() {
+                        sink(
+                            crate::study::cards_path(route),
+                            std::mem::take(&mut study.cards),
+                        )?;
+                    }
                     if let Ok(html) = std::mem::replace(&mut page.html, Ok(String::new())) {
                         sink(route.output_file(), html.into_bytes())?;
                     } else {
@@ -832,6 +911,7 @@ impl Site {
             diagnostics: self.diagnostics.clone(),
             summary: Summary::default(),
             texts: Vec::new(),
+            notes: BTreeMap::new(),
         };
         for page in rendered
             .into_iter()
@@ -842,33 +922,27 @@ impl Site {
             report.summary.stats += page.stats;
             report.summary.pages += usize::from(page.html.is_ok());
             report.diagnostics.extend(page.diagnostics);
+            if let Some(study) = page.study {
+                report.notes.insert(page.route.clone(), study.notes);
+            }
             if !page.texts.is_empty() {
                 report.texts.push((page.route, page.texts));
             }
         }
-        for (path, bytes) in &theme.static_files {
-            sink(path.clone(), bytes.clone())?;
-        }
-        match self.render_not_found(theme) {
-            Ok(html) => sink("404.html".into(), html.into_bytes())?,
-            Err(message) => {
-                report
-                    .diagnostics
-                    .push(Diagnostic::error("404.html", (1, 1), "template", message))
+        // Everything else the plan lists, but what came with the pages, what
+        // is built from all of them (the search index, the Anki decks: below)
+        // and content files (copied by the caller).
+        for output in &outputs {
+            let r = &output.renderer;
+            if r.page_route().is_some() || r.is_aggregate() || matches!(r, Renderer::Asset(_)) {
+                continue;
+            }
+            match self.render_output(theme, output) {
+                Ok(bytes) => sink(output.path.clone(), bytes)?,
+                Err(d) => report.diagnostics.push(d),
             }
         }
-        sink("sitemap.xml".into(), self.sitemap(&routes).into_bytes())?;
         report.diagnostics.extend(self.asset_copies(theme).1);
-        // The playground gallery and pages (/play/…), outside the content routes.
-        if self.has_playground_pages() {
-            let play_errors = crate::play::render_pages(self, theme, sink)?;
-            report.diagnostics.extend(play_errors);
-        }
-        // Study mode's drill pages, question lists and Anki decks (/drill/…).
-        if self.config.study {
-            let study_errors = crate::study::render_pages(self, theme, study, sink)?;
-            report.diagnostics.extend(study_errors);
-        }
         if self.config.search {
             let started = std::time::Instant::now();
             let index = crate::search_index::build_index(&report.texts, &self.glossary, |r| {
@@ -882,6 +956,14 @@ impl Site {
                 .into_par_iter()
                 .try_for_each(|(name, text)| sink(format!("search/{name}"), text.into_bytes()))?;
             report.summary.search_time = started.elapsed();
+        }
+        for output in &outputs {
+            if let Renderer::AnkiDeck(lang) = output.renderer {
+                sink(
+                    output.path.clone(),
+                    crate::study::deck(self, lang, &report.notes),
+                )?;
+            }
         }
         report.summary.questions = self
             .pages
@@ -902,6 +984,77 @@ impl Site {
         Ok(report)
     }
 
+    /// Renders one output of the plan other than a content page, the search
+    /// index and a copied file (`build` and `serve` both come here).
+    pub fn render_output(
+        &self,
+        theme: &Theme,
+        output: &plan::Output,
+    ) -> Result<Vec<u8>, Diagnostic> {
+        let template_error = |template: &str, message: String| {
+            Diagnostic::error(template, (1, 1), Kind::Template, message)
+        };
+        match &output.renderer {
+            Renderer::Page(route) => {
+                let page = self.render_page(route, theme);
+                page.html
+                    .map(String::into_bytes)
+                    .map_err(|m| template_error(template_of(route.kind), m))
+            }
+            Renderer::PlayGallery(lang) => crate::play::render_gallery(self, theme, *lang)
+                .map(String::into_bytes)
+                .map_err(|m| template_error("play-index.html", m)),
+            Renderer::PlayAlgorithm(algo, lang) => {
+                crate::play::render_algorithm(self, theme, algo, *lang)
+                    .map(String::into_bytes)
+                    .map_err(|m| template_error("play.html", m))
+            }
+            Renderer::PlayPreview(algo) => Ok(crate::play::render_preview(algo).into_bytes()),
+            Renderer::Redirect(route) => Ok(self.render_redirect(&output.path, route).into_bytes()),
+            Renderer::NotFound => self
+                .render_not_found(theme)
+                .map(String::into_bytes)
+                .map_err(|m| template_error("404.html", m)),
+            Renderer::Sitemap => Ok(self.sitemap(&self.routes()).into_bytes()),
+            Renderer::ThemeStatic => Ok(theme
+                .static_files
+                .get(&output.path)
+                .cloned()
+                .unwrap_or_default()),
+            Renderer::Asset(source) => std::fs::read(source).map_err(|err| {
+                Diagnostic::error(
+                    &source.display().to_string(),
+                    (1, 1),
+                    Kind::Io,
+                    format!("cannot read: {err}"),
+                )
+            }),
+            Renderer::SearchIndex => Err(Diagnostic::error(
+                "search/",
+                (1, 1),
+                Kind::Internal,
+                "the search index is built from every page's texts, not alone".to_string(),
+            )),
+            Renderer::Drill(lang) => crate::study::render_drill(self, theme, *lang)
+                .map(String::into_bytes)
+                .map_err(|m| template_error("drill.html", m)),
+            Renderer::StudyQuestions(lang) => Ok(crate::study::questions_json(self, *lang)),
+            Renderer::StudyCards(route) => self
+                .render_page(route, theme)
+                .study
+                .map(|s| s.cards)
+                .ok_or_else(|| {
+                    Diagnostic::error(&output.path, (1, 1), Kind::Internal, "not a chapter")
+                }),
+            Renderer::AnkiDeck(_) => Err(Diagnostic::error(
+                &output.path,
+                (1, 1),
+                Kind::Internal,
+                "the Anki deck is built from every chapter's notes, not alone".to_string(),
+            )),
+        }
+    }
+
     /// Renders the whole site in memory.
     pub fn render(&self, theme: &Theme) -> Output {
         let files = std::sync::Mutex::new(BTreeMap::new());
@@ -913,9 +1066,15 @@ impl Site {
             Ok(())
         };
         let report = self.render_each(theme, &sink).unwrap_or_else(|err| Report {
-            diagnostics: vec![Diagnostic::error("site", (1, 1), "render", err.to_string())],
+            diagnostics: vec![Diagnostic::error(
+                "site",
+                (1, 1),
+                Kind::Render,
+                err.to_string(),
+            )],
             summary: Summary::default(),
             texts: Vec::new(),
+            notes: BTreeMap::new(),
         });
         Output {
             files: files.into_inner().unwrap_or_default(),
@@ -938,7 +1097,7 @@ impl Site {
                 Some(why) => refused.push(Diagnostic::error(
                     &path.display().to_string(),
                     (1, 1),
-                    "path",
+                    Kind::Path,
                     format!("{why}; this file is not copied: rename it"),
                 )),
             }
@@ -1000,9 +1159,69 @@ impl Site {
     }
 }
 
+impl Site {
+    /// The page key and language a content file path stands for (its `slug`
+    /// taken into account).
+    fn key_of_file(&self, target: &str) -> Option<(String, Lang)> {
+        let (key, lang, _) = crate::content::classify(target)?;
+        Some((self.by_file.get(target).cloned().unwrap_or(key), lang))
+    }
+
+    /// Redirect pages for the `aliases` of every page: (output path, target route).
+    pub fn aliases(&self) -> Vec<(String, Route)> {
+        let mut out = Vec::new();
+        for page in self
+            .pages
+            .iter()
+            .filter(|p| !self.refused.contains(&p.rel_path))
+        {
+            for alias in &page.front.aliases {
+                let path = alias.trim_start_matches('/');
+                let path = if path.ends_with(".html") {
+                    path.to_string()
+                } else {
+                    format!("{}/index.html", path.trim_end_matches('/'))
+                };
+                let path = path.trim_start_matches('/').to_string();
+                if path
+                    .split('/')
+                    .any(|part| part == ".." || part.is_empty() && path != "index.html")
+                {
+                    continue;
+                }
+                out.push((
+                    path,
+                    Route {
+                        key: page.key.clone(),
+                        kind: page.kind,
+                        lang: page.lang,
+                    },
+                ));
+            }
+        }
+        out
+    }
+
+    /// A page that sends the reader (and search engines) to `route`'s URL.
+    pub fn render_redirect(&self, from: &str, route: &Route) -> String {
+        let target = format!(
+            "{}{}",
+            root_prefix(from.trim_end_matches("index.html")),
+            route.url()
+        );
+        let target = markdown::escape_html(&target);
+        format!(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>\
+             <link rel=\"canonical\" href=\"{target}\"><meta http-equiv=\"refresh\" content=\"0; url={target}\">\
+             </head><body><p><a href=\"{target}\">{title}</a></p></body></html>\n",
+            title = markdown::escape_html(&self.title_of(&route.key, route.lang)),
+        )
+    }
+}
+
 impl Resolver for Site {
     fn page_path(&self, target: &str) -> Option<String> {
-        let (key, lang, _) = crate::content::classify(target)?;
+        let (key, lang) = self.key_of_file(target)?;
         let exists = self.page_or_fallback(&key, lang).is_some()
             || key.is_empty()
             || self.sections.contains(&key);
@@ -1010,7 +1229,7 @@ impl Resolver for Site {
     }
 
     fn anchor(&self, target: &str, lang: Lang, fragment: &str) -> Option<String> {
-        let (key, _, _) = crate::content::classify(target)?;
+        let (key, _) = self.key_of_file(target)?;
         let page = self.page_or_fallback(&key, lang)?;
         if page.anchors.iter().any(|a| a == fragment) {
             return Some(fragment.to_string());
@@ -1138,7 +1357,7 @@ pub(crate) mod tests {
         let kinds: Vec<_> = s
             .diagnostics
             .iter()
-            .map(|d| (d.path.as_str(), d.kind))
+            .map(|d| (d.path.as_str(), d.kind.as_str()))
             .collect();
         assert!(kinds.contains(&("a/x.md", "front-matter")), "{kinds:?}");
         assert!(kinds.contains(&("a/x.en.md", "translation")), "{kinds:?}");
@@ -1170,6 +1389,33 @@ pub(crate) mod tests {
         );
         assert_eq!(s.page("a/z", Lang::Zh).unwrap().title, "Z");
         assert_eq!(s.routes().len(), 4, "a new chapter");
+    }
+
+    #[test]
+    fn a_chapter_page_lists_a_window_of_a_large_section() {
+        let files: Vec<(String, String)> = (0..100)
+            .map(|i| (format!("s/c{i:03}.md"), format!("# C{i:03}\n")))
+            .collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let s = site(&refs);
+        let nav = s.nav_around(Lang::Zh, Some("s"), Some("s/c050"));
+        let section = &nav[0];
+        let shown = section["chapters"].as_array().unwrap();
+        assert_eq!(shown.len(), 41);
+        assert!(shown.iter().any(|c| c["key"] == "s/c050"));
+        assert_eq!(
+            section["more_before"].as_u64().unwrap() + section["more_after"].as_u64().unwrap(),
+            59
+        );
+        let full = s.nav(Lang::Zh, Some("s"));
+        assert_eq!(
+            full[0]["chapters"].as_array().unwrap().len(),
+            100,
+            "the section page lists all"
+        );
     }
 
     #[test]

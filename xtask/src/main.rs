@@ -36,7 +36,8 @@ const BUNDLES: &[Bundle] = &[
         package: "playground-wasm",
         lib: "playground_wasm",
         dir: "playground-wasm",
-        budget_gz: 60 * 1024,
+        // Eight algorithms (issue #16 allows 64 KB for them).
+        budget_gz: 64 * 1024,
         data: playground_sources,
     },
 ];

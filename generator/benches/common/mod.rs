@@ -5,8 +5,11 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 /// Generates the deterministic 1,000-page corpus with
-/// `../shared/bench/gen_corpus.py --format raw --seed 42` into a fresh
-/// temporary folder named after `bench`; returns (work folder, content folder).
+/// `../shared/bench/gen_corpus.py --format raw,mdbook --seed 42 --unique`
+/// (every formula and code block distinct, as in real notes: caches cannot
+/// hide what rendering costs) into a fresh temporary folder named after
+/// `bench`; returns (work folder, content folder). The same pages laid out
+/// for mdBook are in `work/mdbook`.
 pub fn corpus(bench: &str) -> (PathBuf, PathBuf) {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let script = repo.join("../shared/bench/gen_corpus.py");
@@ -15,7 +18,15 @@ pub fn corpus(bench: &str) -> (PathBuf, PathBuf) {
     let status = Command::new("python3")
         .arg(&script)
         .args(["--out", work.to_str().expect("utf-8 temp path")])
-        .args(["--format", "raw", "--pages", "1000", "--seed", "42"])
+        .args([
+            "--format",
+            "raw,mdbook",
+            "--pages",
+            "1000",
+            "--seed",
+            "42",
+            "--unique",
+        ])
         .stdout(Stdio::null())
         .status()
         .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));

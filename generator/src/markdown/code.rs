@@ -52,10 +52,20 @@ pub fn highlight(lang: &str, code: &str) -> String {
         return hit;
     }
     let html = match find_syntax(lang) {
-        Some(syntax) => highlight_with(syntax, code).unwrap_or_else(|| plain(lang, code)),
+        Some(syntax) => crate::render_cache::get_or_render("code", &[&syntax.name, code], || {
+            Ok::<_, ()>(highlight_with(syntax, code).unwrap_or_else(|| plain(lang, code)))
+        })
+        .unwrap_or_else(|()| plain(lang, code)),
         None => plain(lang, code),
     };
-    CACHE.with(|c| c.borrow_mut().insert(key, html.clone()));
+    CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        // Bounded, like the formula cache: repeats are local.
+        if cache.len() >= 1024 {
+            cache.clear();
+        }
+        cache.insert(key, html.clone())
+    });
     html
 }
 

@@ -5,6 +5,7 @@
 use super::outline::Spanned;
 use super::sanitize::url_is_safe;
 use super::{escape_html, Pass, LANG_PREFIX, ROOT};
+use crate::diagnostics::Kind;
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
 /// What the site knows about its files, so this pass needs no file system.
@@ -100,7 +101,7 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
             Event::Start(Tag::Link { ref dest_url, .. }) if !url_is_safe(dest_url, false) => {
                 cx.warning(
                     range.start,
-                    "link",
+                    Kind::Link,
                     format!("link to `{dest_url}` removed (only http(s), mailto, ftp and relative links are kept)"),
                 );
                 refused_link = true;
@@ -178,7 +179,7 @@ pub(super) fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'
             None => {
                 cx.warning(
                     offset,
-                    "link",
+                    Kind::Link,
                     format!("no question or heading `#{fragment}` on this page"),
                 );
                 dest.clone()
@@ -195,7 +196,7 @@ pub(super) fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'
     let Some(target) = resolve_relative(cx.rel_path, &percent_decode(path)) else {
         cx.warning(
             offset,
-            "link",
+            Kind::Link,
             format!("link `{dest}` points outside the content folder"),
         );
         return dest.clone();
@@ -209,7 +210,11 @@ pub(super) fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'
     };
     if let Some(target) = page {
         let Some(path) = cx.resolver.page_path(&target) else {
-            cx.error(offset, "link", format!("broken link: no page `{target}`"));
+            cx.error(
+                offset,
+                Kind::Link,
+                format!("broken link: no page `{target}`"),
+            );
             return dest.clone();
         };
         if let Some(id) = fragment.filter(|f| !f.is_empty()) {
@@ -217,7 +222,7 @@ pub(super) fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'
             let Some(id) = cx.resolver.anchor(&target, cx.lang, &id) else {
                 cx.error(
                     offset,
-                    "link",
+                    Kind::Link,
                     format!("broken link: `{target}` has no question or heading `#{id}`"),
                 );
                 return CowStr::from(format!("{ROOT}{LANG_PREFIX}{path}#{id}"));
@@ -230,7 +235,11 @@ pub(super) fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'
         let suffix = fragment.map_or(String::new(), |f| format!("#{f}"));
         return CowStr::from(format!("{ROOT}{target}{suffix}"));
     }
-    cx.error(offset, "link", format!("broken link: no file `{target}`"));
+    cx.error(
+        offset,
+        Kind::Link,
+        format!("broken link: no file `{target}`"),
+    );
     dest.clone()
 }
 
@@ -242,7 +251,7 @@ pub(super) fn rewrite_image<'a>(
     if !url_is_safe(dest, true) {
         cx.warning(
             offset,
-            "image",
+            Kind::Image,
             format!("image source `{dest}` removed; its alt text is shown instead"),
         );
         return None;
@@ -257,7 +266,7 @@ pub(super) fn rewrite_image<'a>(
         None => {
             cx.warning(
                 offset,
-                "image",
+                Kind::Image,
                 format!("missing image `{dest}`; its alt text is shown instead"),
             );
             None

@@ -20,7 +20,7 @@ pub mod raw_html;
 pub mod sanitize;
 pub mod toc;
 
-use crate::diagnostics::{Diagnostic, LineIndex};
+use crate::diagnostics::{Diagnostic, Kind, LineIndex};
 use crate::lang::Lang;
 use math_spans::MathSource;
 use outline::{Outline, Spanned};
@@ -108,7 +108,7 @@ pub struct Pass<'c> {
 }
 
 impl Pass<'_> {
-    pub fn error(&mut self, offset: usize, kind: &'static str, message: String) {
+    pub fn error(&mut self, offset: usize, kind: Kind, message: String) {
         let d = Diagnostic::error(
             self.display_path,
             self.lines.position(offset),
@@ -118,7 +118,7 @@ impl Pass<'_> {
         self.diagnostics.push(d);
     }
 
-    pub fn warning(&mut self, offset: usize, kind: &'static str, message: String) {
+    pub fn warning(&mut self, offset: usize, kind: Kind, message: String) {
         let d = Diagnostic::warning(
             self.display_path,
             self.lines.position(offset),
@@ -180,7 +180,7 @@ pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
         stats: Stats::default(),
     };
     for problem in &math.problems {
-        cx.error(problem.offset, "math", problem.message.clone());
+        cx.error(problem.offset, Kind::Math, problem.message.clone());
     }
     let events = cap_nesting(events, &mut cx);
     let events = raw_html::pass(events, &mut cx);
@@ -221,7 +221,7 @@ fn cap_nesting<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'
                     warned = true;
                     cx.warning(
                         range.start,
-                        "nesting",
+                        Kind::Nesting,
                         format!("blocks nested deeper than {MAX_NESTING} levels are flattened"),
                     );
                 }
@@ -343,7 +343,7 @@ pub(crate) mod tests {
         let r = render_page("# T\n\n## Q?\n\ntext\n$\\notacommand{1}$ and <b>\n");
         assert_eq!(r.diagnostics.len(), 1, "{:?}", r.diagnostics);
         let d = &r.diagnostics[0];
-        assert_eq!((d.line, d.kind), (6, "math"));
+        assert_eq!((d.line, d.kind.as_str()), (6, "math"));
         assert!(r.html.contains("class=\"math-error\""));
         assert!(r.html.contains("$\\notacommand{1}$"));
     }
@@ -363,7 +363,7 @@ pub(crate) mod tests {
             r.html.matches("<blockquote>").count(),
             r.html.matches("</blockquote>").count()
         );
-        let kinds: Vec<_> = r.diagnostics.iter().map(|d| d.kind).collect();
+        let kinds: Vec<_> = r.diagnostics.iter().map(|d| d.kind.as_str()).collect();
         assert_eq!(kinds, ["nesting"]);
     }
 
@@ -401,7 +401,11 @@ pub(crate) mod tests {
         assert!(r.html.contains("href=\"../b/#q1\""), "{}", r.html);
         assert!(r.html.contains("src=\"../img/a.png\""));
         assert!(r.html.contains("<span class=\"missing-image\">gone</span>"));
-        let kinds: Vec<_> = r.diagnostics.iter().map(|d| (d.kind, d.severity)).collect();
+        let kinds: Vec<_> = r
+            .diagnostics
+            .iter()
+            .map(|d| (d.kind.as_str(), d.severity))
+            .collect();
         use crate::diagnostics::Severity::*;
         assert_eq!(
             kinds,
@@ -421,6 +425,6 @@ pub(crate) mod tests {
         );
         assert_eq!(r.stats.playgrounds, 1);
         let bad = render_page("```playground nope\n```\n");
-        assert_eq!(bad.diagnostics[0].kind, "playground");
+        assert_eq!(bad.diagnostics[0].kind.as_str(), "playground");
     }
 }

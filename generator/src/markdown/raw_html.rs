@@ -8,6 +8,7 @@
 use super::outline::Spanned;
 use super::sanitize::{self, SHOWN_AS_TEXT};
 use super::{escape_html, links, Pass};
+use crate::diagnostics::Kind;
 use pulldown_cmark::{CowStr, Event};
 
 const VOID: [&str; 14] = [
@@ -161,7 +162,7 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
                 if !closing {
                     cx.warning(
                         range.start,
-                        "html",
+                        Kind::Html,
                         format!("<{name}> in raw HTML is shown as text, not run"),
                     );
                 }
@@ -177,7 +178,7 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
                 if !clean.removed.is_empty() {
                     cx.warning(
                         range.start,
-                        "html",
+                        Kind::Html,
                         format!(
                             "removed from raw HTML <{name}>: {}",
                             clean.removed.join(", ")
@@ -192,7 +193,7 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
                         too_deep = true;
                         cx.warning(
                             range.start,
-                            "nesting",
+                            Kind::Nesting,
                             format!("raw HTML nested deeper than {MAX_OPEN} elements is flattened"),
                         );
                     }
@@ -257,7 +258,11 @@ mod tests {
             "{}",
             r.html
         );
-        let kinds: Vec<_> = r.diagnostics.iter().map(|d| (d.kind, d.line)).collect();
+        let kinds: Vec<_> = r
+            .diagnostics
+            .iter()
+            .map(|d| (d.kind.as_str(), d.line))
+            .collect();
         assert!(
             kinds.contains(&("html", 1)) && kinds.contains(&("html", 3)),
             "{kinds:?}"
@@ -271,7 +276,7 @@ mod tests {
         );
         assert!(r.html.contains("src=\"../img/a.png\""), "{}", r.html);
         assert!(r.html.contains("href=\"../b/#q1\""), "{}", r.html);
-        let kinds: Vec<_> = r.diagnostics.iter().map(|d| d.kind).collect();
+        let kinds: Vec<_> = r.diagnostics.iter().map(|d| d.kind.as_str()).collect();
         assert_eq!(kinds, ["image"], "the missing one is reported");
     }
 

@@ -170,7 +170,7 @@ pub fn front(title: &str) -> String {
 }
 
 /// The deck file: Anki's headers, then one note per line.
-pub fn deck(name: &str, notes: &[Note]) -> String {
+pub fn deck<'a>(name: &str, notes: impl IntoIterator<Item = &'a Note>) -> String {
     let mut out = String::from(
         "#separator:tab\n#html:true\n#notetype:Basic\n#columns:GUID\tFront\tBack\tTags\n#guid column:1\n#tags column:4\n",
     );

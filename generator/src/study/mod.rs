@@ -6,15 +6,20 @@
 //!
 //! * every answer in an element of its own ([`answers::wrap`], applied to
 //!   each rendered page) so that the page can fold it;
-//! * per language, below `drill/` (`en/drill/`): the drill page, the site's
-//!   questions by section and chapter (`questions.json`: ids and titles, for
-//!   progress counts and the drill queue), each chapter's answers
-//!   (`cards/<chapter key>.json`, fetched by the drill page as it needs
-//!   them) and the Anki deck (`anki-<lang>.txt`, see [`anki`]).
+//! * per language, below `drill/` (`en/drill/`), outputs of the build plan
+//!   (`plan.rs`): the drill page, the site's questions by section and chapter
+//!   (`questions.json`: ids and titles, for progress counts and the drill
+//!   queue), each chapter's answers (`cards/<chapter key>.json`, fetched by
+//!   the drill page as it needs them) and the Anki deck (`anki-<lang>.txt`,
+//!   see [`anki`]).
 //!
-//! Everything comes from what the build renders anyway: [`Collector::add`]
-//! takes each chapter's rendering as it is made, so no page is rendered
-//! twice. `study = false` in `config.toml` turns all of it off.
+//! Everything comes from what the build renders anyway: a chapter's
+//! rendering yields its [`Chapter`] (answers for the drill page, notes for
+//! the deck) next to its page, so no page is rendered twice; the deck is
+//! then put together from every chapter's notes, the way the search index is
+//! from every page's texts. `questions.json` needs no rendering: the parsed
+//! pages know their questions. `study = false` in `config.toml` turns all of
+//! it off.
 //!
 //! Questions are known by `<page key>#<question id>`: the same in both
 //! languages, so a reader's progress follows them across the language switch.
@@ -23,14 +28,12 @@ pub mod anki;
 pub mod answers;
 
 use crate::content::{Page, PageKind};
-use crate::diagnostics::Diagnostic;
 use crate::lang::Lang;
 use crate::markdown;
-use crate::site::{root_prefix, Route, Sink, Site};
+use crate::site::{root_prefix, Route, Site};
 use crate::theme::Theme;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, HashMap};
 
 /// URL path of the drill page (and its data) in `lang`.
 pub fn drill_url(lang: Lang) -> String {
@@ -42,143 +45,134 @@ pub fn deck_file(lang: Lang) -> String {
     format!("anki-{}.txt", lang.code())
 }
 
-/// What one chapter contributes in one language, kept until the end of the
-/// build (the answers themselves are written out at once).
-struct Chapter {
-    /// (id, title as HTML) in page order.
-    questions: Vec<(String, String)>,
-    notes: Vec<anki::Note>,
+/// Where a chapter's answers for the drill page go.
+pub fn cards_path(route: &Route) -> String {
+    format!("{}cards/{}.json", drill_url(route.lang), route.key)
 }
 
-/// Gathers the study data from the pages as they render (from any thread).
-pub struct Collector<'s> {
-    site: &'s Site,
-    chapters: Mutex<HashMap<(Lang, String), Chapter>>,
+/// What study mode takes from one chapter as shown at one route.
+pub struct Chapter {
+    /// `cards/<key>.json`: question id → answer HTML, links made for the drill page.
+    pub cards: Vec<u8>,
+    /// The chapter's notes for the Anki deck, in page order.
+    pub notes: Vec<anki::Note>,
 }
 
-impl<'s> Collector<'s> {
-    pub fn new(site: &'s Site) -> Collector<'s> {
-        Collector {
-            site,
-            chapters: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Takes the questions and answers of the chapter shown at `route`
-    /// (`rendered` is the rendering of `shown`, with answers wrapped), and
-    /// writes its answers for the drill page.
-    pub fn add(
-        &self,
-        route: &Route,
-        shown: &Page,
-        rendered: &markdown::Rendered,
-        sink: &Sink<'_>,
-    ) -> anyhow::Result<()> {
-        if !self.site.config.study || route.kind != PageKind::Chapter {
-            return Ok(());
-        }
-        let lang = route.lang;
-        let display = self.site.display_lang(lang);
-        let drill_root = root_prefix(&drill_url(lang));
-        let answers: HashMap<String, String> =
-            answers::extract(&rendered.html).into_iter().collect();
-        let formulas = anki::formulas(&shown.body);
-        let base = self.site.config.base_url();
-        let identity = self.identity();
-        let chapter_title = markdown::escape_html(&self.site.title_of(&route.key, lang));
-        let mut cards = Map::new();
-        let mut chapter = Chapter {
-            questions: Vec::new(),
-            notes: Vec::new(),
-        };
-        for q in rendered.outline.questions() {
-            let answer = answers.get(&q.id).map_or("", String::as_str);
-            let for_drill = markdown::localize(answer, &drill_root, lang, display);
-            cards.insert(q.id.clone(), Value::String(for_drill));
-            let for_anki = anki::plain_code(&anki::with_tex(answer, &formulas));
-            let for_anki = markdown::localize(&for_anki, &base, lang, display);
-            let link = format!(
-                "<p class=\"dlq-source\"><a href=\"{base}{}#{}\">{chapter_title}</a></p>",
-                route.url(),
-                markdown::escape_html(&q.id)
-            );
-            chapter.notes.push(anki::Note {
-                guid: anki::guid(&identity, lang, &route.key, &q.id),
-                front: anki::front(&q.title),
-                back: format!("{for_anki}\n{link}"),
-                tags: anki::tags(&route.key),
-            });
-            chapter
-                .questions
-                .push((q.id.clone(), markdown::math::inline_html(&q.title)));
-        }
-        let path = format!("{}cards/{}.json", drill_url(lang), route.key);
-        sink(path, serde_json::to_vec(&cards)?)?;
-        self.chapters
-            .lock()
-            .map_err(|_| anyhow::anyhow!("render thread panicked"))?
-            .insert((lang, route.key.clone()), chapter);
-        Ok(())
-    }
-
-    /// What tells this site's Anki notes from another's: its public URL,
-    /// or its title when it has none.
-    fn identity(&self) -> String {
-        let base = self.site.config.base_url();
-        if base.starts_with("http://") || base.starts_with("https://") {
-            base
-        } else {
-            self.site.site_title(Lang::Zh)
-        }
-    }
-}
-
-/// Writes, per language, the drill page, `questions.json` and the Anki
-/// deck from what `collector` gathered; returns the template errors.
-pub fn render_pages(
+/// The chapter shown at `route`, from its rendering (`rendered`, answers
+/// wrapped, is the rendering of `shown`); `None` when study mode is off or
+/// the route is not a chapter.
+pub fn chapter(
     site: &Site,
-    theme: &Theme,
-    collector: Collector<'_>,
-    sink: &Sink<'_>,
-) -> anyhow::Result<Vec<Diagnostic>> {
-    let mut chapters = collector
-        .chapters
-        .into_inner()
-        .map_err(|_| anyhow::anyhow!("render thread panicked"))?;
-    let mut diagnostics = Vec::new();
-    for &lang in site.languages() {
-        let dir = drill_url(lang);
-        let mut sections = Vec::new();
-        let mut notes = Vec::new();
-        for section in site.nav(lang, None).as_array().into_iter().flatten() {
-            let mut listed = Vec::new();
-            for c in section["chapters"].as_array().into_iter().flatten() {
-                let key = c["key"].as_str().unwrap_or_default();
-                let Some(chapter) = chapters.remove(&(lang, key.to_string())) else {
-                    continue;
-                };
-                listed.push(json!({ "key": key, "title": c["title"], "url": c["url"],
-                                    "questions": chapter.questions }));
-                notes.extend(chapter.notes);
-            }
-            sections.push(json!({ "key": section["key"], "title": section["title"],
-                                  "url": section["url"], "chapters": listed }));
-        }
-        let listing = json!({ "v": 1, "lang": lang.code(), "sections": sections });
-        sink(
-            format!("{dir}questions.json"),
-            serde_json::to_vec(&listing)?,
-        )?;
-        let deck = anki::deck(&site.site_title(lang), &notes);
-        sink(format!("{dir}{}", deck_file(lang)), deck.into_bytes())?;
-        match theme.render("drill.html", drill_context(site, lang)) {
-            Ok(html) => sink(format!("{dir}index.html"), html.into_bytes())?,
-            Err(message) => {
-                diagnostics.push(Diagnostic::error("drill.html", (1, 1), "template", message))
-            }
+    route: &Route,
+    shown: &Page,
+    rendered: &markdown::Rendered,
+) -> Option<Chapter> {
+    if !site.config.study || route.kind != PageKind::Chapter {
+        return None;
+    }
+    let lang = route.lang;
+    let display = site.display_lang(lang);
+    let drill_root = root_prefix(&drill_url(lang));
+    let answers: HashMap<String, String> = answers::extract(&rendered.html).into_iter().collect();
+    let formulas = anki::formulas(&shown.body);
+    let base = site.config.base_url();
+    let identity = identity(site);
+    let chapter_title = markdown::escape_html(&site.title_of(&route.key, lang));
+    let mut cards = Map::new();
+    let mut notes = Vec::new();
+    for q in rendered.outline.questions() {
+        let answer = answers.get(&q.id).map_or("", String::as_str);
+        let for_drill = markdown::localize(answer, &drill_root, lang, display);
+        cards.insert(q.id.clone(), Value::String(for_drill));
+        let for_anki = anki::plain_code(&anki::with_tex(answer, &formulas));
+        let for_anki = markdown::localize(&for_anki, &base, lang, display);
+        let link = format!(
+            "<p class=\"dlq-source\"><a href=\"{base}{}#{}\">{chapter_title}</a></p>",
+            route.url(),
+            markdown::escape_html(&q.id)
+        );
+        notes.push(anki::Note {
+            guid: anki::guid(&identity, lang, &route.key, &q.id),
+            front: anki::front(&q.title),
+            back: format!("{for_anki}\n{link}"),
+            tags: anki::tags(&route.key),
+        });
+    }
+    let cards = serde_json::to_vec(&cards).unwrap_or_default();
+    Some(Chapter { cards, notes })
+}
+
+/// What tells this site's Anki notes from another's: its public URL, or
+/// its title when it has none.
+fn identity(site: &Site) -> String {
+    let base = site.config.base_url();
+    if base.starts_with("http://") || base.starts_with("https://") {
+        base
+    } else {
+        site.site_title(Lang::Zh)
+    }
+}
+
+/// The chapter keys of `lang`'s listing, by section, in reading order.
+fn listing(site: &Site, lang: Lang) -> Vec<(Value, Vec<Value>)> {
+    site.nav(lang, None)
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            let chapters = s["chapters"].as_array().cloned().unwrap_or_default();
+            (s.clone(), chapters)
+        })
+        .collect()
+}
+
+/// `drill/questions.json` in `lang`: sections → chapters → `[id, title
+/// HTML]`, in reading order, from the parsed pages.
+pub fn questions_json(site: &Site, lang: Lang) -> Vec<u8> {
+    let sections: Vec<Value> = listing(site, lang)
+        .into_iter()
+        .map(|(section, chapters)| {
+            let chapters: Vec<Value> = chapters
+                .iter()
+                .map(|c| {
+                    let key = c["key"].as_str().unwrap_or_default();
+                    let questions: Vec<(&str, String)> = site
+                        .page_or_fallback(key, lang)
+                        .map(|p| &p.questions[..])
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|q| (q.id.as_str(), markdown::math::inline_html(&q.title)))
+                        .collect();
+                    json!({ "key": key, "title": c["title"], "url": c["url"], "questions": questions })
+                })
+                .collect();
+            json!({ "key": section["key"], "title": section["title"], "url": section["url"],
+                    "chapters": chapters })
+        })
+        .collect();
+    serde_json::to_vec(&json!({ "v": 1, "lang": lang.code(), "sections": sections }))
+        .unwrap_or_default()
+}
+
+/// The Anki deck of `lang` from every chapter's notes (by route), in reading order.
+pub fn deck(site: &Site, lang: Lang, notes: &BTreeMap<Route, Vec<anki::Note>>) -> Vec<u8> {
+    let mut ordered = Vec::new();
+    for (_, chapters) in listing(site, lang) {
+        for c in &chapters {
+            let route = Route {
+                key: c["key"].as_str().unwrap_or_default().to_string(),
+                kind: PageKind::Chapter,
+                lang,
+            };
+            ordered.extend(notes.get(&route).into_iter().flatten());
         }
     }
-    Ok(diagnostics)
+    anki::deck(&site.site_title(lang), ordered).into_bytes()
+}
+
+/// The drill page in `lang`.
+pub fn render_drill(site: &Site, theme: &Theme, lang: Lang) -> Result<String, String> {
+    theme.render("drill.html", drill_context(site, lang))
 }
 
 /// The drill page's template context: what every page of the theme expects
@@ -228,7 +222,7 @@ mod tests {
             .report
             .diagnostics
             .iter()
-            .filter(|d| d.kind == "template")
+            .filter(|d| d.kind == crate::diagnostics::Kind::Template)
             .collect();
         assert!(errors.is_empty(), "{errors:?}");
         output.files
@@ -239,6 +233,49 @@ mod tests {
         ("a/x.en.md", "# X\n\n## Why? {#why}\n\nBecause $x^2$.\n\n## How? {#how}\n\nLike this.\n"),
         ("b.md", "- **第一？**\n\n  一。\n"),
     ];
+
+    /// What `serve` re-renders after an edit: a chapter's answers with its
+    /// page, the question lists and decks after any page, the drill page
+    /// (a sidebar) after listing changes only.
+    #[test]
+    fn study_outputs_depend_on_what_they_show() {
+        use crate::plan::{Change, Renderer};
+        let site = crate::site::tests::site(NOTES);
+        let theme = Theme::load(Path::new("/nonexistent"), "default").unwrap();
+        let outputs = crate::plan::outputs(&site, &theme);
+        let edit = |key: &str, listing| Change::Pages {
+            keys: [key.to_string()].into(),
+            listing,
+        };
+        let touched = |change: &Change| -> Vec<String> {
+            let mut paths: Vec<String> = outputs
+                .iter()
+                .filter(|o| o.path.contains("drill/") && o.depends_on(change))
+                .map(|o| o.path.clone())
+                .collect();
+            paths.sort();
+            paths
+        };
+        assert_eq!(
+            touched(&edit("a/x", false)),
+            [
+                "drill/anki-zh.txt",
+                "drill/cards/a/x.json",
+                "drill/questions.json",
+                "en/drill/anki-en.txt",
+                "en/drill/cards/a/x.json",
+                "en/drill/questions.json"
+            ]
+        );
+        assert!(touched(&edit("b", true)).contains(&"en/drill/index.html".to_string()));
+        assert!(touched(&Change::Glossary).is_empty());
+        let aggregates: Vec<&str> = outputs
+            .iter()
+            .filter(|o| o.renderer.is_aggregate() && o.renderer != Renderer::SearchIndex)
+            .map(|o| o.path.as_str())
+            .collect();
+        assert_eq!(aggregates, ["drill/anki-zh.txt", "en/drill/anki-en.txt"]);
+    }
 
     /// Fails when a study output disappears, or when `study = false` leaves one behind.
     #[test]
