@@ -23,6 +23,9 @@ pub struct Config {
     /// Publish the playground gallery `/play/` (by default only when the
     /// content uses a playground).
     pub playground: Option<bool>,
+    /// Study mode: answers that fold, self-grading with spaced repetition,
+    /// the drill page and the Anki deck (`study = false` for none of it).
+    pub study: bool,
 }
 
 impl Default for Config {
@@ -38,6 +41,7 @@ impl Default for Config {
             theme: "default".to_string(),
             search: true,
             playground: None,
+            study: true,
         }
     }
 }

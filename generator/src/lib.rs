@@ -21,4 +21,5 @@ pub mod search_index;
 pub mod serve;
 pub mod site;
 pub mod source;
+pub mod study;
 pub mod theme;

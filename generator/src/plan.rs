@@ -31,6 +31,32 @@ pub enum Renderer {
     Asset(PathBuf),
     /// The search index files below `search/` (built from every page's texts).
     SearchIndex,
+    /// Study mode's drill page `/drill/` in one language.
+    Drill(Lang),
+    /// `drill/questions.json`: every chapter's question ids and titles in one language.
+    StudyQuestions(Lang),
+    /// `drill/cards/<key>.json`: a chapter's answers for the drill page,
+    /// yielded by the rendering of its page.
+    StudyCards(Route),
+    /// `drill/anki-<lang>.txt`: the Anki deck, built from every chapter's notes.
+    AnkiDeck(Lang),
+}
+
+impl Renderer {
+    /// The content page whose rendering yields this output too (its own
+    /// HTML, a chapter's answers for the drill page).
+    pub fn page_route(&self) -> Option<&Route> {
+        match self {
+            Renderer::Page(route) | Renderer::StudyCards(route) => Some(route),
+            _ => None,
+        }
+    }
+
+    /// Built from what every page's rendering yields, never alone: the
+    /// search index, the Anki decks.
+    pub fn is_aggregate(&self) -> bool {
+        matches!(self, Renderer::SearchIndex | Renderer::AnkiDeck(_))
+    }
 }
 
 /// One file of the site.
@@ -74,6 +100,11 @@ impl Output {
             Renderer::Redirect(route) => keys.contains(&route.key) || listing,
             Renderer::Sitemap => listing,
             Renderer::SearchIndex => true,
+            Renderer::Drill(_) => listing,
+            // Question ids and titles of any page; any chapter's answers.
+            Renderer::StudyQuestions(_) | Renderer::AnkiDeck(_) => true,
+            // Like its page: its answers, and links in them to other pages.
+            Renderer::StudyCards(route) => keys.contains(&route.key) || listing,
             Renderer::PlayPreview(_) | Renderer::ThemeStatic | Renderer::Asset(_) => false,
         }
     }
@@ -144,6 +175,31 @@ pub fn outputs(site: &Site, theme: &Theme) -> Vec<Output> {
             path: "search/".into(),
             renderer: Renderer::SearchIndex,
         });
+    }
+    if site.config.study {
+        for &lang in site.languages() {
+            let dir = crate::study::drill_url(lang);
+            out.push(Output {
+                path: format!("{dir}index.html"),
+                renderer: Renderer::Drill(lang),
+            });
+            out.push(Output {
+                path: format!("{dir}questions.json"),
+                renderer: Renderer::StudyQuestions(lang),
+            });
+            out.push(Output {
+                path: format!("{dir}{}", crate::study::deck_file(lang)),
+                renderer: Renderer::AnkiDeck(lang),
+            });
+        }
+        for route in site.routes() {
+            if route.kind == crate::content::PageKind::Chapter {
+                out.push(Output {
+                    path: crate::study::cards_path(&route),
+                    renderer: Renderer::StudyCards(route),
+                });
+            }
+        }
     }
     out
 }

@@ -53,6 +53,7 @@ pub struct Site {
 /// folder may not publish under them.
 pub const RESERVED: &[&str] = &[
     "en",
+    "drill",
     "play",
     "search",
     "static",
@@ -101,6 +102,8 @@ pub struct RenderedPage {
     pub texts: Vec<QuestionText>,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
+    /// What study mode takes from a chapter (its answers, its Anki notes).
+    pub study: Option<crate::study::Chapter>,
 }
 
 /// Receives each output file (path below the site root, bytes).
@@ -112,6 +115,8 @@ pub struct Report {
     pub summary: Summary,
     /// The questions of every page in its own language, for search.
     pub texts: Vec<(Route, Vec<QuestionText>)>,
+    /// Every chapter route's Anki notes, for the decks.
+    pub notes: BTreeMap<Route, Vec<crate::study::anki::Note>>,
 }
 
 /// Everything a build produces, in memory.
@@ -582,6 +587,7 @@ impl Site {
             "description": description,
             "search": self.config.search,
             "playground": self.has_playground_pages(),
+            "study": self.config.study,
         })
     }
 
@@ -726,7 +732,14 @@ impl Site {
             body_line: page.body_line,
             resolver: self,
         };
-        markdown::render(&page.body, &cx)
+        let mut rendered = markdown::render(&page.body, &cx);
+        // Study mode folds answers: each one in an element of its own.
+        if self.config.study {
+            if let Some(html) = crate::study::answers::wrap(&rendered.html, &rendered.outline) {
+                rendered.html = html;
+            }
+        }
+        rendered
     }
 
     /// Renders one output page from scratch (what `serve` calls for a changed file).
@@ -817,6 +830,10 @@ impl Site {
             },
         });
         let template = template_of(route.kind);
+        let study = rendered
+            .as_ref()
+            .zip(shown)
+            .and_then(|(r, p)| crate::study::chapter(self, route, p, r));
         let (texts, mut diagnostics, stats) = match rendered {
             Some(r) if own.is_some() => (r.texts, r.diagnostics, r.stats),
             _ => (Vec::new(), Vec::new(), Stats::default()),
@@ -836,6 +853,7 @@ impl Site {
             texts,
             diagnostics,
             stats,
+            study,
         }
     }
 
@@ -871,6 +889,13 @@ impl Site {
                             .clone()
                     });
                     let mut page = self.render_route(route, theme, body);
+                    // A chapter's answers for the drill page go out with it.
+                    if let Some(study) = page.study.as_mut() {
+                        sink(
+                            crate::study::cards_path(route),
+                            std::mem::take(&mut study.cards),
+                        )?;
+                    }
                     if let Ok(html) = std::mem::replace(&mut page.html, Ok(String::new())) {
                         sink(route.output_file(), html.into_bytes())?;
                     } else {
@@ -886,6 +911,7 @@ impl Site {
             diagnostics: self.diagnostics.clone(),
             summary: Summary::default(),
             texts: Vec::new(),
+            notes: BTreeMap::new(),
         };
         for page in rendered
             .into_iter()
@@ -896,17 +922,19 @@ impl Site {
             report.summary.stats += page.stats;
             report.summary.pages += usize::from(page.html.is_ok());
             report.diagnostics.extend(page.diagnostics);
+            if let Some(study) = page.study {
+                report.notes.insert(page.route.clone(), study.notes);
+            }
             if !page.texts.is_empty() {
                 report.texts.push((page.route, page.texts));
             }
         }
-        // Everything else the plan lists, but the search index (built from
-        // the pages' texts below) and content files (copied by the caller).
+        // Everything else the plan lists, but what came with the pages, what
+        // is built from all of them (the search index, the Anki decks: below)
+        // and content files (copied by the caller).
         for output in &outputs {
-            if matches!(
-                output.renderer,
-                Renderer::Page(_) | Renderer::SearchIndex | Renderer::Asset(_)
-            ) {
+            let r = &output.renderer;
+            if r.page_route().is_some() || r.is_aggregate() || matches!(r, Renderer::Asset(_)) {
                 continue;
             }
             match self.render_output(theme, output) {
@@ -928,6 +956,14 @@ impl Site {
                 .into_par_iter()
                 .try_for_each(|(name, text)| sink(format!("search/{name}"), text.into_bytes()))?;
             report.summary.search_time = started.elapsed();
+        }
+        for output in &outputs {
+            if let Renderer::AnkiDeck(lang) = output.renderer {
+                sink(
+                    output.path.clone(),
+                    crate::study::deck(self, lang, &report.notes),
+                )?;
+            }
         }
         report.summary.questions = self
             .pages
@@ -999,6 +1035,23 @@ impl Site {
                 Kind::Internal,
                 "the search index is built from every page's texts, not alone".to_string(),
             )),
+            Renderer::Drill(lang) => crate::study::render_drill(self, theme, *lang)
+                .map(String::into_bytes)
+                .map_err(|m| template_error("drill.html", m)),
+            Renderer::StudyQuestions(lang) => Ok(crate::study::questions_json(self, *lang)),
+            Renderer::StudyCards(route) => self
+                .render_page(route, theme)
+                .study
+                .map(|s| s.cards)
+                .ok_or_else(|| {
+                    Diagnostic::error(&output.path, (1, 1), Kind::Internal, "not a chapter")
+                }),
+            Renderer::AnkiDeck(_) => Err(Diagnostic::error(
+                &output.path,
+                (1, 1),
+                Kind::Internal,
+                "the Anki deck is built from every chapter's notes, not alone".to_string(),
+            )),
         }
     }
 
@@ -1021,6 +1074,7 @@ impl Site {
             )],
             summary: Summary::default(),
             texts: Vec::new(),
+            notes: BTreeMap::new(),
         });
         Output {
             files: files.into_inner().unwrap_or_default(),

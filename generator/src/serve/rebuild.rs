@@ -46,6 +46,8 @@ pub struct Workspace {
     theme: Theme,
     /// The questions of every rendered page, for the search index.
     texts: BTreeMap<Route, Vec<QuestionText>>,
+    /// Every rendered chapter's Anki notes, for study mode's decks.
+    notes: BTreeMap<Route, Vec<crate::study::anki::Note>>,
     /// Content files that could not be read or decoded (display path → why);
     /// their last good version stays on the site.
     load_errors: HashMap<String, Diagnostic>,
@@ -100,6 +102,7 @@ impl Workspace {
             site,
             theme,
             texts: BTreeMap::new(),
+            notes: BTreeMap::new(),
             load_errors: HashMap::new(),
             hashes,
         })
@@ -178,6 +181,7 @@ impl Workspace {
         update.file_errors = by_file.into_iter().collect();
         update.site_error = Some(None);
         self.texts = output.report.texts.into_iter().collect();
+        self.notes = output.report.notes;
         Outcome {
             update,
             reload: Some(Reload::Page),
@@ -384,6 +388,7 @@ impl Workspace {
             update.sources.push((gone.output_file(), None));
             update.template_errors.push((gone.output_file(), None));
             self.texts.remove(gone);
+            self.notes.remove(gone);
         }
         // Outputs other than pages that came or went with this change (the
         // playground pages follow whether any page uses a playground).
@@ -398,7 +403,8 @@ impl Workspace {
             }
         }
         for new in outputs_after.iter().filter(|o| !set_before.contains(o)) {
-            if !matches!(new.renderer, Renderer::Page(_) | Renderer::SearchIndex) {
+            // What comes with a page is rendered with it below.
+            if new.renderer.page_route().is_none() && !new.renderer.is_aggregate() {
                 if let Ok(bytes) = self.site.render_output(&self.theme, new) {
                     update
                         .files
@@ -446,6 +452,25 @@ impl Workspace {
         let routes: Vec<Route> = affected.into_iter().collect();
         let mut diagnostics = Vec::new();
         self.render_routes(&routes, &mut update, &changed_files, &mut diagnostics);
+        // Other outputs that show these pages themselves, not only their
+        // listing (study mode's question lists), and the Anki decks.
+        let change = plan::Change::Pages {
+            keys: touched.iter().map(|(key, _)| key.clone()).collect(),
+            listing: false,
+        };
+        for output in outputs_after.iter().filter(|o| {
+            set_before.contains(o)
+                && o.depends_on(&change)
+                && o.renderer.page_route().is_none()
+                && !o.renderer.is_aggregate()
+        }) {
+            if let Ok(bytes) = self.site.render_output(&self.theme, output) {
+                update
+                    .files
+                    .push((output.path.clone(), Some(Bytes::from(bytes))));
+            }
+        }
+        update.files.extend(self.decks());
         let summary = format!(
             "{} → {} pages in {:.1?}",
             changed_files.join(", "),
@@ -512,6 +537,16 @@ impl Workspace {
                     .or_default()
                     .push(d);
             }
+            match page.study {
+                Some(study) => {
+                    let cards = crate::study::cards_path(&page.route);
+                    update.files.push((cards, Some(Bytes::from(study.cards))));
+                    self.notes.insert(page.route.clone(), study.notes);
+                }
+                None => {
+                    self.notes.remove(&page.route);
+                }
+            }
             if page.texts.is_empty() {
                 self.texts.remove(&page.route);
             } else {
@@ -546,9 +581,16 @@ impl Workspace {
             keys: BTreeSet::new(),
             listing: true,
         };
+        // One output per page rendering: a chapter's answers come with its page.
+        let mut routes = HashSet::new();
         plan::affected(&self.site, &self.theme, &change)
             .into_iter()
-            .filter(|o| o.renderer != Renderer::SearchIndex)
+            .filter(|o| !o.renderer.is_aggregate())
+            .filter(|o| {
+                o.renderer
+                    .page_route()
+                    .is_none_or(|r| routes.insert(r.clone()))
+            })
             .collect()
     }
 
@@ -560,14 +602,16 @@ impl Workspace {
         let routes: Vec<Route> = outputs
             .iter()
             .filter(|o| current.contains(o))
-            .filter_map(|o| match &o.renderer {
-                Renderer::Page(route) => Some(route.clone()),
-                _ => None,
-            })
+            .filter_map(|o| o.renderer.page_route().cloned())
+            .collect::<BTreeSet<Route>>()
+            .into_iter()
             .collect();
         self.render_routes(&routes, &mut update, &[], &mut Vec::new());
+        if !routes.is_empty() {
+            update.files.extend(self.decks());
+        }
         for output in outputs.iter().filter(|o| current.contains(o)) {
-            if matches!(output.renderer, Renderer::Page(_)) {
+            if output.renderer.page_route().is_some() || output.renderer.is_aggregate() {
                 continue;
             }
             match self.site.render_output(&self.theme, output) {
@@ -581,6 +625,23 @@ impl Workspace {
             }
         }
         update
+    }
+
+    /// Study mode's Anki decks from the notes of the chapters as last rendered.
+    fn decks(&self) -> Vec<(String, Option<Bytes>)> {
+        if !self.site.config.study {
+            return Vec::new();
+        }
+        plan::outputs(&self.site, &self.theme)
+            .into_iter()
+            .filter_map(|o| match o.renderer {
+                Renderer::AnkiDeck(lang) => {
+                    let deck = crate::study::deck(&self.site, lang, &self.notes);
+                    Some((o.path, Some(Bytes::from(deck))))
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// A snapshot of what the search index is built from, so that it can be
@@ -931,8 +992,18 @@ mod tests {
         rendered.sort();
         assert_eq!(
             rendered,
-            ["a/x/index.html", "en/a/x/index.html"],
-            "the section and home pages list only its title and count: unchanged"
+            [
+                "a/x/index.html",
+                "drill/anki-zh.txt",
+                "drill/cards/a/x.json",
+                "drill/questions.json",
+                "en/a/x/index.html",
+                "en/drill/anki-en.txt",
+                "en/drill/cards/a/x.json",
+                "en/drill/questions.json"
+            ],
+            "the section and home pages list only its title and count: unchanged \
+             (study mode's data shows its answers)"
         );
         assert!(html(&out.update, "a/x/index.html")
             .unwrap()
