@@ -14,7 +14,7 @@
 
 use std::fmt::Write as _;
 
-const ALGORITHMS: [&str; 7] = [
+const ALGORITHMS: [&str; 8] = [
     "backprop",
     "softmax",
     "conv2d",
@@ -22,6 +22,7 @@ const ALGORITHMS: [&str; 7] = [
     "nms",
     "auc",
     "batchnorm",
+    "attention",
 ];
 
 fn main() {

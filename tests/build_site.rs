@@ -108,7 +108,13 @@ fn the_language_switch_points_at_the_paired_question() {
         zh.contains("href=\"../../en/qa/headings/\" data-ids=\"subtract-max conv-size\""),
         "{zh}"
     );
-    assert!(zh.contains("hreflang=\"en\" href=\"/en/qa/headings/\""));
+    assert!(
+        !zh.contains("rel=\"alternate\""),
+        "no hreflang links without an absolute base URL"
+    );
+    let (published, _) = build_fixture("switch-published", &["--base-url", "https://x.org/notes/"]);
+    assert!(page(&published, "qa/headings")
+        .contains("hreflang=\"en\" href=\"https://x.org/notes/en/qa/headings/\""));
     let en = page(&dir, "en/qa/headings");
     assert!(en.contains("href=\"../../../qa/headings/\""));
     assert!(en.contains("<html lang=\"en\""));
@@ -132,14 +138,14 @@ fn content_errors_are_reported_with_file_and_line_and_the_site_still_builds() {
     let (dir, out) = build_fixture("errors", &[]);
     assert!(out.status.success(), "content errors do not fail the build");
     let err = stderr(&out);
-    assert!(err.contains("broken.md:9:7: math error: KaTeX:"), "{err}");
+    assert!(err.contains("broken.md:9:7: error[math]: KaTeX:"), "{err}");
     assert!(
-        err.contains("broken.md:13:1: link error: broken link: no page `qa/nope.md`"),
+        err.contains("broken.md:13:1: error[link]: broken link: no page `qa/nope.md`"),
         "{err}"
     );
-    assert!(err.contains("broken.md:13:21: link error: broken link: `qa/headings.md` has no question or heading `#nope`"), "{err}");
+    assert!(err.contains("broken.md:13:21: error[link]: broken link: `qa/headings.md` has no question or heading `#nope`"), "{err}");
     assert!(
-        err.contains("broken.md:15:1: image warning: missing image"),
+        err.contains("broken.md:15:1: warning[image]: missing image"),
         "{err}"
     );
     let html = page(&dir, "qa/broken");
@@ -239,9 +245,9 @@ fn check_lists_problems_and_sets_the_exit_code() {
     copy_dir(&fixture("site"), &dir.join("content"));
     let out = generator(&dir, &["check"]);
     assert_eq!(out.status.code(), Some(1), "errors fail check");
-    let text = stdout(&out);
+    let text = stderr(&out);
     assert!(
-        text.contains("content/qa/broken.md:9:7: math error"),
+        text.contains("content/qa/broken.md:9:7: error[math]"),
         "{text}"
     );
     assert!(!dir.join("public").exists(), "check writes nothing");
@@ -259,7 +265,7 @@ fn check_lists_problems_and_sets_the_exit_code() {
         stdout(&out)
     );
     assert!(
-        stdout(&out).contains("content/qa/broken.md:3:1: image warning"),
+        stderr(&out).contains("content/qa/broken.md:3:1: warning[image]"),
         "{}",
         stdout(&out)
     );
@@ -285,7 +291,7 @@ fn bom_crlf_and_invalid_utf8() {
     assert!(out.status.success());
     let err = stderr(&out);
     assert!(
-        err.contains("bad.md:3:5: encoding warning: 1 invalid UTF-8 sequence(s), the first at byte offset 10"),
+        err.contains("bad.md:3:5: warning[encoding]: 1 invalid UTF-8 sequence(s), the first at byte offset 10"),
         "{err}"
     );
     let html = read(dir.join("public/bom/index.html"));
@@ -361,7 +367,7 @@ fn the_real_sample_notes_build_into_a_usable_site() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("math error"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("error[math]"), "{}", stderr(&out));
     let summary = stdout(&out);
     let questions: usize = summary
         .split(" questions")
@@ -407,4 +413,125 @@ fn our_own_content_passes_check_with_deny_warnings() {
         questions >= 160 * 2,
         "every question in both languages: {text}"
     );
+}
+
+#[test]
+fn someone_elses_notes_get_their_own_identity() {
+    let dir = temp_dir("identity");
+    let notes = dir.join("my-ml-notes");
+    std::fs::create_dir_all(notes.join("basics")).unwrap();
+    std::fs::write(
+        notes.join("basics/optimizers.md"),
+        "# Optimizers\n\n## Why does Adam need bias correction?\n\nBecause the moving averages start at zero.\n",
+    )
+    .unwrap();
+    let out = generator(
+        &dir,
+        &["build", "--content", "my-ml-notes", "--output", "site"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let home = read(dir.join("site/index.html"));
+    assert!(
+        home.contains("<title>my-ml-notes</title>"),
+        "titled after the folder"
+    );
+    assert!(
+        home.contains("<html lang=\"en\""),
+        "English notes, English page"
+    );
+    assert!(!home.contains("深度学习面试题解"), "not our site's name");
+    assert!(
+        !home.contains("play/"),
+        "no playground gallery for notes without playgrounds"
+    );
+    assert!(!dir.join("site/play").exists());
+    let page = read(dir.join("site/basics/optimizers/index.html"));
+    assert!(page.contains("On this page"), "English interface");
+
+    std::fs::write(notes.join("README.md"), "# 我的机器学习笔记\n\n说明。\n").unwrap();
+    let out = generator(
+        &dir,
+        &["build", "--content", "my-ml-notes", "--output", "site"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let home = read(dir.join("site/index.html"));
+    assert!(
+        home.contains("我的机器学习笔记"),
+        "titled by its README heading"
+    );
+}
+
+#[test]
+fn diagnostics_in_json_and_builds_that_deny_warnings() {
+    let (dir, _) = build_fixture("formats", &[]);
+    let out = generator(&dir, &["check", "--message-format", "json"]);
+    let first = stderr(&out).lines().next().unwrap_or_default().to_string();
+    let value: serde_json::Value = serde_json::from_str(&first).expect(&first);
+    for field in ["path", "line", "col", "severity", "kind", "message"] {
+        assert!(value.get(field).is_some(), "{field} in {first}");
+    }
+    let human = generator(&dir, &["check", "--message-format", "human"]);
+    assert!(
+        stderr(&human).contains("error[math]: KaTeX"),
+        "{}",
+        stderr(&human)
+    );
+    assert!(
+        stderr(&human).contains("  --> content/qa/broken.md:9:7"),
+        "{}",
+        stderr(&human)
+    );
+    let denied = generator(&dir, &["build", "--deny-warnings"]);
+    assert_eq!(denied.status.code(), Some(1), "problems fail the build");
+    assert!(
+        dir.join("public/index.html").is_file(),
+        "but the site is written"
+    );
+}
+
+#[test]
+fn precompressed_files_for_static_hosts() {
+    let (dir, out) = build_fixture("precompress", &["--precompress"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = std::fs::read(dir.join("public/index.html")).unwrap();
+    let gz = std::fs::read(dir.join("public/index.html.gz")).expect("index.html.gz");
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped).unwrap();
+    assert_eq!(unzipped, page);
+    assert!(dir.join("public/index.html.br").is_file());
+    assert!(dir.join("public/static/style.css.gz").is_file());
+    let plain = build_fixture("no-precompress", &[]).0;
+    assert!(
+        !plain.join("public/index.html.gz").exists(),
+        "only when asked"
+    );
+}
+
+#[test]
+fn slugs_rename_urls_and_aliases_keep_old_links_working() {
+    let dir = temp_dir("slug-aliases");
+    let notes = dir.join("notes");
+    std::fs::create_dir_all(notes.join("a")).unwrap();
+    std::fs::write(
+        notes.join("a/long-file-name.md"),
+        "+++\nslug = \"short\"\naliases = [\"/old/place/\", \"legacy.html\"]\n+++\n# 标题\n\n## 为什么？ {#why}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        notes.join("a/other.md"),
+        "# 另一页\n\n[去](long-file-name.md#why)\n",
+    )
+    .unwrap();
+    let out = generator(&dir, &["build", "--content", "notes", "--output", "site"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("error"), "{}", stderr(&out));
+    let site = dir.join("site");
+    assert!(
+        site.join("a/short/index.html").is_file(),
+        "the slug names the URL"
+    );
+    assert!(read(site.join("a/other/index.html")).contains("href=\"../../a/short/#why\""));
+    let old = read(site.join("old/place/index.html"));
+    assert!(old.contains("url=../../a/short/"), "{old}");
+    assert!(read(site.join("legacy.html")).contains("url=a/short/"));
 }

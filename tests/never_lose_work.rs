@@ -95,15 +95,16 @@ fn colliding_paths_are_errors_that_name_both_sides() {
             ("c.md", b"# C\n"),
         ],
     );
+    std::fs::write(dir.join("config.toml"), "playground = true\n").unwrap();
     let out = build(&dir, &["--output", "site"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
     for expected in [
-        "a.md:1:1: path error: a.md and the folder a/ would both be /a/",
-        "play/x.md:1:1: path error: `play/` is where the generator writes its own pages",
-        "search/meta.txt:1:1: path error: `search` is where the generator writes its own files",
-        "static/style.css:1:1: path error: static/style.css is a file of the theme",
-        "c/index.html:1:1: path error: c/index.html is the page built for /c",
+        "a.md:1:1: error[path]: a.md and the folder a/ would both be /a/",
+        "play/x.md:1:1: error[path]: `play/` is where the generator writes its own pages",
+        "search/meta.txt:1:1: error[path]: `search` is where the generator writes its own files",
+        "static/style.css:1:1: error[path]: static/style.css is a file of the theme",
+        "c/index.html:1:1: error[path]: c/index.html is the page built for /c",
     ] {
         assert!(err.contains(expected), "{expected}\n in\n{err}");
     }
@@ -161,13 +162,13 @@ fn no_input_stops_the_build() {
     let err = stderr(&out);
     assert!(out.status.success(), "exit {:?}\n{err}", out.status);
     for expected in [
-        "deep.md:3:1: math error: KaTeX: the formula nests",
+        "deep.md:3:1: error[math]: KaTeX: the formula nests",
         "quotes.md:3:",
-        "bytes.md:3:4: encoding warning: 4 invalid UTF-8 sequence(s)",
+        "bytes.md:3:4: warning[encoding]: 4 invalid UTF-8 sequence(s)",
         "name is not valid UTF-8",
         "symlink loop",
         "outside the content folder",
-        "pipe.md:1:1: file warning: not a regular file",
+        "pipe.md:1:1: warning[file]: not a regular file",
     ] {
         assert!(err.contains(expected), "{expected}\n in\n{err}");
     }

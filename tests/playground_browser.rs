@@ -260,6 +260,9 @@ fn largest_input(algo: &str) -> Value {
             "x": tensor(&[64, 16], 16), "gamma": numbers(16, 17, 0.5, 1.5), "beta": numbers(16, 18, -0.5, 0.5),
             "running_mean": numbers(16, 19, -0.1, 0.1), "running_var": numbers(16, 20, 0.5, 1.5),
             "momentum": 0.1, "eps": 1e-5, "mode": "train", "grad_out": null }),
+        "attention" => json!({
+            "q": tensor(&[16, 16], 21), "k": tensor(&[16, 16], 22), "v": tensor(&[16, 16], 23),
+            "mask": "causal", "scale": "sqrt_d", "grad_out": tensor(&[16, 16], 24) }),
         _ => unreachable!("{algo}"),
     }
 }
@@ -670,4 +673,241 @@ async fn the_widget_embeds_cross_origin_and_in_an_iframe() {
     );
     b.close().await;
     let _ = std::fs::remove_dir_all(&host);
+}
+
+/// JS: the widget's shadow root.
+const ROOT: &str = "document.querySelector('dlq-playground').shadowRoot";
+
+/// Clicks cell `k` of the shown value `name`, types `text` and presses Enter.
+async fn edit_cell(b: &Browser, name: &str, k: usize, text: &str) {
+    let ok = b
+        .eval(&format!(
+            "(() => {{ const v = [...{ROOT}.querySelectorAll('.values .value')].find(v => v.dataset.name === {name:?}); \
+             if (!v || !v.dataset.field) return false; const cell = v.querySelector('[data-k=\"{k}\"]'); cell.click(); \
+             const box = cell.querySelector('input'); if (!box) return false; box.value = {text:?}; \
+             box.dispatchEvent(new KeyboardEvent('keydown', {{ key: 'Enter', bubbles: true, composed: true }})); return true; }})()"
+        ))
+        .await;
+    assert_eq!(ok, json!(true), "value {name} is not editable here");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_are_edited_in_the_value_grids() {
+    let server = serve_site("playground-grid-edit");
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    // A vector: softmax's logits, shown as z at the first step.
+    b.client
+        .goto(&server.url("en/play/softmax/"))
+        .await
+        .unwrap();
+    wait_ready(&b).await;
+    edit_cell(&b, "z", 0, "3").await;
+    b.wait_until(
+        "document.querySelector('dlq-playground').input.logits[0] === 3",
+        10,
+    )
+    .await;
+    let input = b
+        .eval("document.querySelector('dlq-playground').input")
+        .await;
+    assert_eq!(input["logits"], json!([3, 1, 0.1]));
+    let (_, trace) = native("softmax", Some(&input));
+    b.wait_until(
+        &format!("{ROOT}.querySelector('.values .value[data-name=\"p_naive\"] [data-v]').dataset.v === {:?}",
+            trace["steps"][0]["values"][3]["data"][0].to_string()),
+        10,
+    )
+    .await;
+    check_step(&b, "softmax", &trace, 0).await;
+    // The Inputs panel shows the edit, and a text that is not a number is refused in place.
+    let field = b
+        .eval(&format!("{ROOT}.querySelector('[name=\"logits\"]').value"))
+        .await;
+    assert!(
+        field.as_str().unwrap().starts_with("[3, 1, 0.1]"),
+        "{field}"
+    );
+    b.eval(&format!(
+        "(() => {{ const cell = {ROOT}.querySelector('.value[data-name=\"z\"] [data-k=\"1\"]'); cell.click(); \
+         const box = cell.querySelector('input'); box.value = 'abc'; \
+         box.dispatchEvent(new KeyboardEvent('keydown', {{ key: 'Enter', bubbles: true }})); return true; }})()"
+    ))
+    .await;
+    assert_eq!(
+        b.eval(&format!("{ROOT}.querySelector('.value[data-name=\"z\"] [data-k=\"1\"] input').getAttribute('aria-invalid')")).await,
+        json!("true")
+    );
+    b.eval(&format!(
+        "{ROOT}.querySelector('.value[data-name=\"z\"] [data-k=\"1\"] input').dispatchEvent(new KeyboardEvent('keydown', {{ key: 'Escape', bubbles: true }})) || true"
+    ))
+    .await;
+    assert_eq!(
+        b.eval(&format!(
+            "{ROOT}.querySelector('.value[data-name=\"z\"] [data-k=\"1\"]').textContent"
+        ))
+        .await,
+        json!("1")
+    );
+
+    // A matrix given as nested arrays: attention's Q; the edit keeps the step.
+    b.client
+        .goto(&server.url("en/play/attention/"))
+        .await
+        .unwrap();
+    wait_ready(&b).await;
+    edit_cell(&b, "Q", 3, "-1.5").await;
+    b.wait_until(
+        "document.querySelector('dlq-playground').input.q[1][1] === -1.5",
+        10,
+    )
+    .await;
+    let input = b
+        .eval("document.querySelector('dlq-playground').input")
+        .await;
+    let (_, trace) = native("attention", Some(&input));
+    b.eval("document.querySelector('dlq-playground').last() || true")
+        .await;
+    let n = trace["steps"].as_array().unwrap().len();
+    check_step(&b, "attention", &trace, n - 1).await;
+    b.screenshot("playground-attention-edited").await;
+
+    // Values that are not the input (backprop's last step shows the updated W1) are not editable.
+    b.client
+        .goto(&server.url("en/play/backprop/"))
+        .await
+        .unwrap();
+    wait_ready(&b).await;
+    assert_eq!(
+        b.eval(&format!(
+            "{ROOT}.querySelector('.value[data-name=\"W1\"]').dataset.field"
+        ))
+        .await,
+        json!("w1")
+    );
+    b.eval("document.querySelector('dlq-playground').last() || true")
+        .await;
+    assert_eq!(
+        b.eval(&format!(
+            "{ROOT}.querySelector('.value[data-name=\"W1\"]').dataset.field === undefined"
+        ))
+        .await,
+        json!(true)
+    );
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skip_to_backward_and_the_new_pictures() {
+    let server = serve_site("playground-backward");
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    // conv2d: the button jumps to the first backward window, whose 9 taps
+    // (4 inside, 5 in the padding) all light up, and ∂L/∂x so far is drawn.
+    let by_hand = json!({
+        "x": {"shape": [1, 3, 3], "data": [1, 2, 3, 4, 5, 6, 7, 8, 9]},
+        "weight": {"shape": [1, 1, 3, 3], "data": [1, 1, 1, 1, 1, 1, 1, 1, 1]},
+        "bias": [0], "stride": 1, "padding": 1, "dilation": 1, "grad_out": null });
+    let (_, trace) = native("conv2d", Some(&by_hand));
+    let backward = trace["backward"]
+        .as_u64()
+        .expect("conv2d has a backward pass") as usize;
+    b.client
+        .goto(&server.url("en/play/conv2d/?"))
+        .await
+        .unwrap();
+    wait_ready(&b).await;
+    let r = b
+        .eval(&format!(
+            "document.querySelector('dlq-playground').setInput({by_hand}).ok"
+        ))
+        .await;
+    assert_eq!(r, json!(true));
+    assert_eq!(
+        b.eval(&format!("{ROOT}.querySelector('button.backward').hidden"))
+            .await,
+        json!(false)
+    );
+    click(&b, "backward").await;
+    check_step(&b, "conv2d", &trace, backward).await;
+    let lit = b
+        .eval(&format!(
+            "[{ROOT}.querySelectorAll('.pic .cell.hl:not(.out)').length, {ROOT}.querySelectorAll('.pic .cell.pad.hl').length, \
+             {ROOT}.querySelectorAll('.values .value[data-name=\"window\"] .num.pad').length]"
+        ))
+        .await;
+    assert_eq!(lit, json!([9, 5, 5]), "the corner window's taps");
+    let label = b
+        .eval(&format!("{ROOT}.querySelector('.pic text').textContent"))
+        .await;
+    assert_eq!(label, json!("∂L/∂x[0] so far"));
+    b.screenshot("playground-conv2d-backward").await;
+    // The key B does the same, from anywhere.
+    click(&b, "first").await;
+    let el = b
+        .client
+        .find(fantoccini::Locator::Css("dlq-playground"))
+        .await
+        .unwrap();
+    el.send_keys("b").await.unwrap();
+    check_step(&b, "conv2d", &trace, backward).await;
+
+    // NMS has no backward pass: no button.
+    b.client.goto(&server.url("en/play/nms/")).await.unwrap();
+    wait_ready(&b).await;
+    assert_eq!(
+        b.eval(&format!("{ROOT}.querySelector('button.backward').hidden"))
+            .await,
+        json!(true)
+    );
+
+    // Attention, causal preset: the weight matrix fills in row by row, the
+    // masked cells are drawn as such, and the button reaches ∂V.
+    b.client
+        .goto(&server.url("en/play/attention/"))
+        .await
+        .unwrap();
+    wait_ready(&b).await;
+    b.eval(&format!("(() => {{ const s = {ROOT}.querySelector('.toolbar select'); s.value = 'causal'; s.dispatchEvent(new Event('change')); return true; }})()")).await;
+    b.wait_until(
+        "document.querySelector('dlq-playground').input.mask === 'causal'",
+        10,
+    )
+    .await;
+    let input = b
+        .eval("document.querySelector('dlq-playground').input")
+        .await;
+    let (_, trace) = native("attention", Some(&input));
+    let rows_js = format!(
+        "[...{ROOT}.querySelectorAll('.pic .att-row')].map(g => g.style.visibility !== 'hidden')"
+    );
+    click(&b, "first").await;
+    assert_eq!(b.eval(&rows_js).await, json!([false, false, false, false]));
+    assert_eq!(
+        b.eval(&format!(
+            "{ROOT}.querySelectorAll('.pic .att-cell.masked').length"
+        ))
+        .await,
+        json!(6),
+        "4 × 4 causal: 6 masked cells"
+    );
+    // Step 2 is row 0's softmax: row 0 appears, outlined.
+    b.eval("document.querySelector('dlq-playground').step = 2")
+        .await;
+    check_step(&b, "attention", &trace, 2).await;
+    assert_eq!(b.eval(&rows_js).await, json!([true, false, false, false]));
+    let weights: Vec<f64> = serde_json::from_value(
+        b.eval(&format!("[...{ROOT}.querySelectorAll('.pic .att-row[data-row=\"0\"] .att-cell')].map(r => Number(r.dataset.w))"))
+            .await,
+    )
+    .unwrap();
+    assert_eq!(weights, vec![1.0, 0.0, 0.0, 0.0], "query 0 sees only key 0");
+    let backward = trace["backward"].as_u64().unwrap() as usize;
+    click(&b, "backward").await;
+    check_step(&b, "attention", &trace, backward).await;
+    assert_eq!(b.eval(&rows_js).await, json!([true, true, true, true]));
+    b.screenshot("playground-attention-backward").await;
+    b.close().await;
 }

@@ -326,7 +326,7 @@ fn a_broken_edit_shows_the_overlay_and_the_next_good_save_clears_it() {
         r.status == 200 && r.body.contains("\u{fffd}\u{fffd} not utf-8")
     });
     assert!(
-        server.stderr().contains("encoding warning"),
+        server.stderr().contains("warning[encoding]"),
         "{}",
         server.stderr()
     );
@@ -553,4 +553,75 @@ async fn in_a_browser_a_save_reloads_in_place_and_css_is_swapped() {
     .await;
     b.screenshot("serve-after-css-swap").await;
     b.close().await;
+}
+
+/// One raw GET with extra request headers; returns the head and the body
+/// bytes (de-chunked).
+fn get_raw(port: u16, path: &str, headers: &str) -> (String, Vec<u8>) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\r\n"
+    )
+    .expect("send request");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read response");
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end");
+    let head = String::from_utf8_lossy(&raw[..end]).to_lowercase();
+    let mut body = raw[end + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        let mut plain = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let line_end = rest
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .expect("chunk size");
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).unwrap().trim(), 16)
+                    .unwrap();
+            if size == 0 {
+                break;
+            }
+            plain.extend_from_slice(&rest[line_end + 2..line_end + 2 + size]);
+            rest = &rest[line_end + 2 + size + 2..];
+        }
+        body = plain;
+    }
+    (head, body)
+}
+
+#[test]
+fn pages_are_compressed_and_revalidated_cheaply() {
+    let server = Server::start("compression");
+    server.wait_for("/qa/headings/", "served", |r| r.status == 200);
+    let (plain_head, plain) = get_raw(server.port, "/qa/headings/", "");
+    assert!(!plain_head.contains("content-encoding"), "{plain_head}");
+    let (head, gz) = get_raw(server.port, "/qa/headings/", "Accept-Encoding: gzip\r\n");
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped).unwrap();
+    assert_eq!(unzipped, plain, "the same page");
+    assert!(
+        gz.len() * 3 < plain.len(),
+        "{} → {} bytes",
+        plain.len(),
+        gz.len()
+    );
+    let etag = plain_head
+        .lines()
+        .find_map(|l| l.strip_prefix("etag: "))
+        .expect("an etag")
+        .to_string();
+    let (head, body) = get_raw(
+        server.port,
+        "/qa/headings/",
+        &format!("If-None-Match: {etag}\r\n"),
+    );
+    assert!(head.starts_with("http/1.1 304"), "{head}");
+    assert!(body.is_empty());
 }

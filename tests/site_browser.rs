@@ -136,3 +136,144 @@ async fn someone_elses_chinese_notes_read_well_in_a_browser() {
     );
     b.close().await;
 }
+
+/// A reader on a phone, a reader who scrolled before switching language, and
+/// the small things every page should get right (favicon, readable links).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phone_layout_language_switch_from_a_scrolled_page_and_favicon() {
+    let site = build_site(&repo_root().join("content"), "site-browser-phone");
+    let server = StaticServer::start(&site);
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    b.client.set_window_size(390, 844).await.unwrap();
+    visit(&b, &server, "foundations/softmax/").await;
+    assert_eq!(
+        b.eval("innerWidth <= 420").await,
+        true,
+        "a phone-sized window"
+    );
+    assert_eq!(
+        b.eval("document.querySelector('main h1').getBoundingClientRect().top < innerHeight / 3")
+            .await,
+        true,
+        "the title is on the first screen, not below the navigation"
+    );
+    assert_eq!(
+        b.eval("getComputedStyle(document.querySelector('.sidebar')).display")
+            .await,
+        "none"
+    );
+    b.eval("document.querySelector('.menu-toggle').click() || true")
+        .await;
+    assert_eq!(
+        b.eval("getComputedStyle(document.querySelector('.sidebar')).display")
+            .await,
+        "block",
+        "the menu button opens the navigation"
+    );
+    let target = b
+        .eval("document.querySelector('.menu-toggle').getBoundingClientRect().height >= 44")
+        .await;
+    assert_eq!(target, true, "touch targets of 44 px");
+    b.screenshot("site-phone").await;
+
+    // Scrolled to a question, no #id in the URL: the switch lands on it.
+    b.client.set_window_size(1280, 900).await.unwrap();
+    visit(&b, &server, "foundations/softmax/").await;
+    let id = b
+        .eval(
+            "(() => { const q = document.querySelectorAll('.content h2.question')[3]; \
+             scrollTo(0, q.getBoundingClientRect().top + scrollY + 30); return q.id; })()",
+        )
+        .await;
+    let id = id.as_str().expect("a question id").to_string();
+    b.eval("document.querySelector('.lang-switch').click() || true")
+        .await;
+    b.wait_until("location.pathname.startsWith('/en/')", 10)
+        .await;
+    assert_eq!(b.eval("location.hash").await, format!("#{id}"));
+
+    assert_eq!(
+        b.eval("document.querySelector('link[rel=icon]') !== null")
+            .await,
+        true
+    );
+    let underlined = b
+        .eval("getComputedStyle(document.querySelector('.content p a[href]')).textDecorationLine")
+        .await;
+    assert_eq!(
+        underlined, "underline",
+        "links are not marked by colour alone"
+    );
+    b.close().await;
+}
+
+/// "Open full page" takes the widget along as the reader left it: the
+/// page's options (`stride=2 padding=1`), then an edited input and its step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_full_page_link_keeps_the_widgets_settings() {
+    let site = build_site(&repo_root().join("content"), "site-browser-fullpage");
+    let server = StaticServer::start(&site);
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    visit(&b, &server, "en/cnn/convolution/").await;
+    let href = b
+        .eval("document.querySelector('dlq-playground[stride=\"2\"]').closest('figure').querySelector('.playground-open').getAttribute('href')")
+        .await;
+    assert!(
+        href.as_str()
+            .unwrap()
+            .ends_with("play/conv2d/?stride=2&amp;padding=1")
+            || href
+                .as_str()
+                .unwrap()
+                .ends_with("play/conv2d/?stride=2&padding=1"),
+        "{href}"
+    );
+    b.wait_until(
+        "document.querySelector('dlq-playground[stride=\"2\"]').input !== undefined",
+        20,
+    )
+    .await;
+    // Change the input and the step, then follow the link.
+    let bias = b
+        .eval(
+            "(() => { const w = document.querySelector('dlq-playground[stride=\"2\"]'); \
+             const input = structuredClone(w.input); input.bias = input.bias.map(x => x + 0.25); \
+             if (!w.setInput(input).ok) return 'refused'; w.step = 3; \
+             sessionStorage.setItem('bias', JSON.stringify(w.input.bias)); \
+             setTimeout(() => w.closest('figure').querySelector('.playground-open').click(), 50); \
+             return JSON.stringify(w.input.bias); })()",
+        )
+        .await;
+    b.wait_until("location.pathname.endsWith('/play/conv2d/')", 10)
+        .await;
+    b.wait_until(
+        "document.querySelector('dlq-playground').input !== undefined",
+        20,
+    )
+    .await;
+    assert_eq!(
+        b.eval("document.querySelector('dlq-playground').input.stride")
+            .await,
+        2
+    );
+    assert_eq!(
+        b.eval("document.querySelector('dlq-playground').input.padding")
+            .await,
+        1
+    );
+    assert_eq!(
+        b.eval("JSON.stringify(document.querySelector('dlq-playground').input.bias)")
+            .await,
+        bias
+    );
+    assert_eq!(
+        b.eval("document.querySelector('dlq-playground').step")
+            .await,
+        3
+    );
+    b.close().await;
+}

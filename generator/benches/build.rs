@@ -34,6 +34,12 @@ fn main() {
     let mut summary = String::new();
     let mut user_cpu = Vec::new();
     let mut system_cpu = Vec::new();
+    let mdbook = Command::new("mdbook").arg("--version").output().is_ok();
+    if !mdbook {
+        println!("mdbook not installed (cargo install mdbook --locked): no comparison");
+    }
+    let mut times_mdbook = Vec::new();
+    let mut times_warm = Vec::new();
     for run in 0..RUNS {
         let before = children_usage();
         let (took, out) = build(&content, &work.join(format!("public-{run}")), None);
@@ -46,6 +52,23 @@ fn main() {
         // Interleaved, so both kinds of build see the same machine.
         let without = work.join(format!("public-no-search-{run}"));
         times_without_index.push(secs(build(&content, &without, Some(&no_search)).0));
+        // With the render cache the previous build left: an unchanged site rebuilt.
+        let warm = work.join(format!("public-warm-{run}"));
+        times_warm.push(secs(build_with(&content, &warm, None, true).0));
+        if mdbook {
+            let started = Instant::now();
+            let status = Command::new("mdbook")
+                .arg("build")
+                .arg(work.join("mdbook"))
+                .args(["--dest-dir"])
+                .arg(work.join(format!("mdbook-out-{run}")))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .expect("run mdbook");
+            assert!(status.success(), "mdbook build failed");
+            times_mdbook.push(secs(started.elapsed()));
+        }
     }
     times.sort();
     let median = times[RUNS / 2];
@@ -59,12 +82,22 @@ fn main() {
         summary
     );
     println!(
-        "full build: median {:.3} s over {RUNS} runs (min {:.3} s, max {:.3} s; target ≤ 1.0 s), {:.0} output pages/s",
+        "full build, cold (--no-cache): median {:.3} s over {RUNS} runs (min {:.3} s, max {:.3} s), {:.0} output pages/s",
         secs(median),
         secs(times[0]),
         secs(times[RUNS - 1]),
         pages / secs(median)
     );
+    let warm = common::median(&mut times_warm);
+    println!("rebuild of the unchanged site (render cache warm): median {warm:.3} s");
+    if mdbook {
+        let theirs = common::median(&mut times_mdbook);
+        println!(
+            "mdBook on the same pages, interleaved: median {theirs:.3} s; ours cold is {:.2}× its time, warm {:.2}×",
+            secs(median) / theirs,
+            warm / theirs
+        );
+    }
     println!(
         "search index (building it and writing its files): median {:.1}% of the whole build",
         common::median(&mut index_shares) * 100.0
@@ -89,15 +122,28 @@ fn main() {
     let _ = std::fs::remove_dir_all(&work);
 }
 
-/// Builds `content` into `output` (with the config file `config`, if any);
-/// returns the wall time and the summary line.
+/// Builds `content` into `output` (with the config file `config`, if any)
+/// from scratch; returns the wall time and the summary line.
 fn build(content: &Path, output: &Path, config: Option<&Path>) -> (Duration, String) {
+    build_with(content, output, config, false)
+}
+
+/// [`build`], with the render cache of the previous runs when `cached`.
+fn build_with(
+    content: &Path,
+    output: &Path,
+    config: Option<&Path>,
+    cached: bool,
+) -> (Duration, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_generator"));
     command
         .args(["build", "--content"])
         .arg(content)
         .arg("--output")
         .arg(output);
+    if !cached {
+        command.arg("--no-cache");
+    }
     if let Some(config) = config {
         command.arg("--config").arg(config);
     }

@@ -14,11 +14,64 @@ pub fn stylesheet() -> String {
             .and_then(|t| css_for_theme_with_class_style(t, CLASS_STYLE).ok())
             .unwrap_or_default()
     };
-    let light = css("InspiredGitHub");
-    let dark = css("base16-ocean.dark");
+    // Every token colour readable on our code backgrounds (WCAG AA, 4.5:1):
+    // the bundled themes' comment greys are not.
+    let light = legible(&css("InspiredGitHub"), LIGHT_CODE_BG, (0, 0, 0));
+    let dark = legible(&css("base16-ocean.dark"), DARK_CODE_BG, (255, 255, 255));
     let scoped_dark = scope(&dark, ":root[data-theme=dark]");
     let auto_dark = scope(&dark, ":root:not([data-theme=light])");
     format!("/* generated from syntect themes */\n{light}\n{scoped_dark}\n@media (prefers-color-scheme: dark) {{\n{auto_dark}\n}}\n")
+}
+
+/// `--code-bg` of the theme's light and dark modes (style.css).
+const LIGHT_CODE_BG: (u8, u8, u8) = (0xf6, 0xf8, 0xfa);
+const DARK_CODE_BG: (u8, u8, u8) = (0x1e, 0x22, 0x27);
+
+fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
+    let channel = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+}
+
+/// WCAG contrast ratio of two colours.
+pub fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// Moves each `color: #rrggbb` of `css` towards `toward` until it reaches a
+/// contrast of 4.5:1 on `background` (backgrounds are left alone).
+fn legible(css: &str, background: (u8, u8, u8), toward: (u8, u8, u8)) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(at) = rest.find("color: #") {
+        let is_background = rest[..at].ends_with("background-");
+        let hex_start = at + "color: #".len();
+        out.push_str(&rest[..hex_start]);
+        let hex = rest.get(hex_start..hex_start + 6).unwrap_or("");
+        let parsed = u32::from_str_radix(hex, 16).ok().filter(|_| hex.len() == 6);
+        match parsed.filter(|_| !is_background) {
+            Some(value) => {
+                let mut c = ((value >> 16) as u8, (value >> 8) as u8, value as u8);
+                let mix =
+                    |from: u8, to: u8| (f64::from(from) * 0.9 + f64::from(to) * 0.1).round() as u8;
+                while contrast(c, background) < 4.5 {
+                    c = (mix(c.0, toward.0), mix(c.1, toward.1), mix(c.2, toward.2));
+                }
+                out.push_str(&format!("{:02x}{:02x}{:02x}", c.0, c.1, c.2));
+                rest = &rest[hex_start + 6..];
+            }
+            None => rest = &rest[hex_start..],
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Prefixes every selector of a flat stylesheet with `prefix`.
@@ -45,6 +98,28 @@ fn scope(css: &str, prefix: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_token_colour_is_readable_on_its_background() {
+        let css = super::stylesheet();
+        let (light, dark) = css.split_once(":root[data-theme=dark]").unwrap();
+        for (part, bg) in [(light, super::LIGHT_CODE_BG), (dark, super::DARK_CODE_BG)] {
+            let mut checked = 0;
+            let pieces: Vec<&str> = part.split("color: #").collect();
+            for (before, piece) in pieces.iter().zip(&pieces[1..]) {
+                if before.ends_with("background-") {
+                    continue;
+                }
+                let Ok(v) = u32::from_str_radix(&piece[..6], 16) else {
+                    continue;
+                };
+                let c = ((v >> 16) as u8, (v >> 8) as u8, v as u8);
+                assert!(super::contrast(c, bg) >= 4.5, "#{v:06x} on {bg:?}");
+                checked += 1;
+            }
+            assert!(checked > 5);
+        }
+    }
+
     #[test]
     fn has_light_and_dark_rules() {
         let css = super::stylesheet();

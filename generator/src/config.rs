@@ -20,18 +20,28 @@ pub struct Config {
     /// Build the search index and show the search box (`search = false`
     /// for a site that needs neither).
     pub search: bool,
+    /// Publish the playground gallery `/play/` (by default only when the
+    /// content uses a playground).
+    pub playground: Option<bool>,
+    /// Study mode: answers that fold, self-grading with spaced repetition,
+    /// the drill page and the Anki deck (`study = false` for none of it).
+    pub study: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
+        // No title or description of our own: a folder of someone's notes
+        // is titled after itself (see `Site::site_title`).
         Config {
-            title: "深度学习面试题解".to_string(),
-            title_en: "Deep Learning Interview Q&A".to_string(),
-            description: "深度学习面试常见问题与详细解答，含公式推导与可交互的代码演示。".to_string(),
-            description_en: "Deep-learning interview questions with detailed answers, derivations and interactive code.".to_string(),
+            title: String::new(),
+            title_en: String::new(),
+            description: String::new(),
+            description_en: String::new(),
             base_url: "/".to_string(),
             theme: "default".to_string(),
             search: true,
+            playground: None,
+            study: true,
         }
     }
 }
@@ -46,27 +56,30 @@ impl Config {
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))
     }
 
+    /// The configured title in `lang` (the other language's when only that
+    /// one is set); empty when none is.
     pub fn title(&self, lang: crate::lang::Lang) -> &str {
-        match lang {
-            crate::lang::Lang::Zh => &self.title,
-            crate::lang::Lang::En => &self.title_en,
+        let (own, other) = match lang {
+            crate::lang::Lang::Zh => (&self.title, &self.title_en),
+            crate::lang::Lang::En => (&self.title_en, &self.title),
+        };
+        if own.is_empty() {
+            other
+        } else {
+            own
         }
     }
 
     pub fn description(&self, lang: crate::lang::Lang) -> &str {
-        match lang {
-            crate::lang::Lang::Zh => &self.description,
-            crate::lang::Lang::En => &self.description_en,
+        let (own, other) = match lang {
+            crate::lang::Lang::Zh => (&self.description, &self.description_en),
+            crate::lang::Lang::En => (&self.description_en, &self.description),
+        };
+        if own.is_empty() {
+            other
+        } else {
+            own
         }
-    }
-
-    /// What templates see as `site` in `lang`.
-    pub fn context(&self, lang: crate::lang::Lang) -> serde_json::Value {
-        serde_json::json!({
-            "title": self.title(lang),
-            "description": self.description(lang),
-            "search": self.search,
-        })
     }
 
     /// The base URL with exactly one trailing slash.

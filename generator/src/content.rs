@@ -2,7 +2,7 @@
 //! matter, title and questions. Parsing is pure: a [`SourceFile`] in, a page
 //! and its diagnostics out.
 
-use crate::diagnostics::{Diagnostic, LineIndex};
+use crate::diagnostics::{Diagnostic, Kind, LineIndex};
 use crate::front_matter::{self, FrontMatter};
 use crate::lang::{split_lang, Lang};
 use crate::markdown::{self, outline};
@@ -42,6 +42,10 @@ pub struct Page {
     pub questions: Vec<Question>,
     /// Ids of every question and heading (link targets).
     pub anchors: Vec<String>,
+    /// GitHub-style slugs of headings whose id differs: (slug, id).
+    pub anchor_aliases: Vec<(String, String)>,
+    /// Position in the folder's navigation file (`_sidebar.md`, `SUMMARY.md`), if listed.
+    pub nav_order: Option<i64>,
 }
 
 impl Page {
@@ -56,7 +60,7 @@ impl Page {
     }
 
     pub fn weight(&self) -> i64 {
-        self.front.weight.unwrap_or(i64::MAX)
+        self.front.weight.or(self.nav_order).unwrap_or(i64::MAX)
     }
 }
 
@@ -64,12 +68,56 @@ impl Page {
 pub fn classify(rel_path: &str) -> Option<(String, Lang, PageKind)> {
     let (dir, file) = rel_path.rsplit_once('/').unwrap_or(("", rel_path));
     let (stem, lang) = split_lang(file)?;
+    if is_navigation(stem) {
+        return None;
+    }
     Some(match (stem, dir) {
-        ("_index", "") => (String::new(), lang, PageKind::Home),
-        ("_index", dir) => (dir.to_string(), lang, PageKind::Section),
+        (stem, "") if is_folder_page(stem) => (String::new(), lang, PageKind::Home),
+        (stem, dir) if is_folder_page(stem) => (dir.to_string(), lang, PageKind::Section),
         (stem, "") => (stem.to_string(), lang, PageKind::Chapter),
         (stem, dir) => (format!("{dir}/{stem}"), lang, PageKind::Chapter),
     })
+}
+
+/// A folder's own page: `_index.md` (Hugo, Zola), `README.md` (GitHub,
+/// docsify, mdBook), `index.md` (VitePress, MkDocs). When a folder has
+/// several, the first of these wins (see [`folder_page_rank`]).
+pub fn is_folder_page(stem: &str) -> bool {
+    folder_page_rank(stem).is_some()
+}
+
+/// Which of a folder's own pages wins: lower is preferred.
+pub fn folder_page_rank(stem: &str) -> Option<usize> {
+    ["_index", "index", "README", "readme", "Readme"]
+        .iter()
+        .position(|name| *name == stem)
+}
+
+/// Files that give the order of the pages (docsify's `_sidebar.md`,
+/// mdBook/GitBook's `SUMMARY.md`) or other navigation, not pages themselves.
+pub fn is_navigation(stem: &str) -> bool {
+    matches!(
+        stem,
+        "_sidebar" | "SUMMARY" | "_navbar" | "_coverpage" | "_footer"
+    )
+}
+
+/// The pages a navigation file (`_sidebar.md`, `SUMMARY.md`) links to, in
+/// order, as content-relative paths.
+pub fn navigation_order(file: &SourceFile) -> Vec<String> {
+    let events: Vec<_> = pulldown_cmark::Parser::new(&file.text).collect();
+    events
+        .iter()
+        .filter_map(|e| match e {
+            pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link { dest_url, .. }) => {
+                let path = dest_url.split('#').next().unwrap_or("");
+                let path = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+                markdown::links::resolve_relative(&file.rel_path, &path)
+            }
+            _ => None,
+        })
+        .filter(|p| p.ends_with(".md"))
+        .collect()
 }
 
 pub fn parse_page(file: &SourceFile) -> (Option<Page>, Vec<Diagnostic>) {
@@ -82,12 +130,12 @@ pub fn parse_page(file: &SourceFile) -> (Option<Page>, Vec<Diagnostic>) {
         Diagnostic::error(
             &file.display_path,
             (p.line, 1),
-            "front-matter",
+            Kind::FrontMatter,
             p.message.clone(),
         )
     }));
     let math = markdown::math_spans::MathSource::new(split.body);
-    let events = markdown::parse(&math, split.body);
+    let events = markdown::parse(&math);
     let found = outline::find(&events);
     let lines = LineIndex::new(split.body, split.body_line);
 
@@ -98,12 +146,20 @@ pub fn parse_page(file: &SourceFile) -> (Option<Page>, Vec<Diagnostic>) {
             diagnostics.push(Diagnostic::error(
                 &file.display_path,
                 (line, col),
-                "question-id",
+                Kind::QuestionId,
                 format!("duplicate id `{}` (first used on line {first})", entry.id),
             ));
         }
     }
 
+    // `slug` renames the last part of a chapter's URL.
+    let key = match (&split.front.slug, kind) {
+        (Some(slug), PageKind::Chapter) => match key.rsplit_once('/') {
+            Some((dir, _)) => format!("{dir}/{slug}"),
+            None => slug.clone(),
+        },
+        _ => key,
+    };
     let stem = key.rsplit('/').next().unwrap_or(&key);
     let title = split
         .front
@@ -127,6 +183,12 @@ pub fn parse_page(file: &SourceFile) -> (Option<Page>, Vec<Diagnostic>) {
         })
         .collect();
     let anchors = found.entries.iter().map(|e| e.id.clone()).collect();
+    let anchor_aliases = found
+        .entries
+        .iter()
+        .map(|e| (outline::github_slug(&e.title), e.id.clone()))
+        .filter(|(slug, id)| slug != id && !slug.is_empty())
+        .collect();
     let page = Page {
         key,
         lang,
@@ -139,6 +201,8 @@ pub fn parse_page(file: &SourceFile) -> (Option<Page>, Vec<Diagnostic>) {
         body_line: split.body_line,
         questions,
         anchors,
+        anchor_aliases,
+        nav_order: None,
     };
     (Some(page), diagnostics)
 }
@@ -204,7 +268,7 @@ mod tests {
             "+++\nweight = \"no\"\n+++\n## A {#same}\n\n## B {#same}\n",
         ));
         assert!(page.is_some(), "a page with errors is still built");
-        let kinds: Vec<_> = d.iter().map(|d| (d.kind, d.line)).collect();
+        let kinds: Vec<_> = d.iter().map(|d| (d.kind.as_str(), d.line)).collect();
         assert_eq!(kinds, vec![("front-matter", 2), ("question-id", 6)]);
     }
 }

@@ -1,26 +1,100 @@
-//! Problems found in content, reported as `path:line:col: kind: message`.
+//! Problems found in content, reported the way compilers do so that
+//! editors' problem matchers pick them up:
+//! `path:line:col: error[math]: message` (the short form, one line), or
+//! `error[math]: message` then `  --> path:line:col` (the human form), or one
+//! JSON object per line (`--message-format json`).
 //!
 //! A diagnostic never stops the build: the page that has it still renders
 //! (with the faulty piece shown visibly in place) and so does the rest of the site.
 
+use serde::Serialize;
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Severity {
     Warning,
     Error,
 }
 
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// What a diagnostic is about (its code in `error[math]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A formula KaTeX rejects, an unclosed delimiter, TeX outside a formula.
+    Math,
+    /// A link to a page, heading or file that does not exist, or a refused URL.
+    Link,
+    Image,
+    /// Raw HTML that was removed or shown as text.
+    Html,
+    FrontMatter,
+    Encoding,
+    /// A file the content walk skips (special files, symlinks, bad names).
+    File,
+    Io,
+    /// Two sources for one URL, or a reserved name.
+    Path,
+    QuestionId,
+    Translation,
+    Template,
+    Playground,
+    Nesting,
+    Config,
+    Render,
+    Site,
+    Internal,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Math => "math",
+            Kind::Link => "link",
+            Kind::Image => "image",
+            Kind::Html => "html",
+            Kind::FrontMatter => "front-matter",
+            Kind::Encoding => "encoding",
+            Kind::File => "file",
+            Kind::Io => "io",
+            Kind::Path => "path",
+            Kind::QuestionId => "question-id",
+            Kind::Translation => "translation",
+            Kind::Template => "template",
+            Kind::Playground => "playground",
+            Kind::Nesting => "nesting",
+            Kind::Config => "config",
+            Kind::Render => "render",
+            Kind::Site => "site",
+            Kind::Internal => "internal",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One problem at one place in one content file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     /// Path as the user gave it (content dir joined with the file's relative path).
     pub path: String,
     pub line: usize,
     pub col: usize,
     pub severity: Severity,
-    /// Short category: `math`, `link`, `image`, `front-matter`, `encoding`, `question-id`, `translation`, `template`.
-    pub kind: &'static str,
+    pub kind: Kind,
     pub message: String,
 }
 
@@ -28,7 +102,7 @@ impl Diagnostic {
     pub fn error(
         path: &str,
         (line, col): (usize, usize),
-        kind: &'static str,
+        kind: Kind,
         message: impl Into<String>,
     ) -> Self {
         Self::new(path, line, col, Severity::Error, kind, message.into())
@@ -37,7 +111,7 @@ impl Diagnostic {
     pub fn warning(
         path: &str,
         (line, col): (usize, usize),
-        kind: &'static str,
+        kind: Kind,
         message: impl Into<String>,
     ) -> Self {
         Self::new(path, line, col, Severity::Warning, kind, message.into())
@@ -48,7 +122,7 @@ impl Diagnostic {
         line: usize,
         col: usize,
         severity: Severity,
-        kind: &'static str,
+        kind: Kind,
         message: String,
     ) -> Self {
         Diagnostic {
@@ -60,18 +134,44 @@ impl Diagnostic {
             message,
         }
     }
+
+    /// The human form: `error[math]: message` and `  --> path:line:col`,
+    /// coloured when `colour` (a terminal).
+    pub fn human(&self, colour: bool) -> String {
+        let (on, off) = match (colour, self.severity) {
+            (false, _) => ("", ""),
+            (true, Severity::Error) => ("\x1b[1;31m", "\x1b[0m"),
+            (true, Severity::Warning) => ("\x1b[1;33m", "\x1b[0m"),
+        };
+        format!(
+            "{on}{}[{}]{off}: {}\n  --> {}:{}:{}",
+            self.severity.as_str(),
+            self.kind,
+            self.message,
+            self.path,
+            self.line,
+            self.col
+        )
+    }
+
+    /// One JSON object (for `--message-format json`).
+    pub fn json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
 }
 
+/// The short form: `path:line:col: error[math]: message`.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let level = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
         write!(
             f,
-            "{}:{}:{}: {} {}: {}",
-            self.path, self.line, self.col, self.kind, level, self.message
+            "{}:{}:{}: {}[{}]: {}",
+            self.path,
+            self.line,
+            self.col,
+            self.severity.as_str(),
+            self.kind,
+            self.message
         )
     }
 }
@@ -122,16 +222,26 @@ mod tests {
     }
 
     #[test]
+    fn three_formats() {
+        let d = Diagnostic::warning("a.md", (1, 2), Kind::FrontMatter, "x");
+        assert_eq!(d.human(false), "warning[front-matter]: x\n  --> a.md:1:2");
+        assert_eq!(
+            d.json(),
+            r#"{"path":"a.md","line":1,"col":2,"severity":"warning","kind":"front-matter","message":"x"}"#
+        );
+    }
+
+    #[test]
     fn display_is_path_line_col_kind_message() {
         let d = Diagnostic::error(
             "content/a.md",
             (3, 7),
-            "math",
+            Kind::Math,
             "KaTeX: undefined control sequence",
         );
         assert_eq!(
             d.to_string(),
-            "content/a.md:3:7: math error: KaTeX: undefined control sequence"
+            "content/a.md:3:7: error[math]: KaTeX: undefined control sequence"
         );
     }
 }

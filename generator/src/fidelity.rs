@@ -3,6 +3,7 @@
 //! `cargo run -p xtask -- fidelity`. Pure except for reading the notes.
 
 use crate::content::parse_page;
+use crate::diagnostics::Kind;
 use crate::source;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -88,7 +89,7 @@ pub fn anchors_by_line(root: &Path, rel: &str) -> BTreeMap<usize, String> {
     };
     let split = crate::front_matter::split(&file.text);
     let math = crate::markdown::math_spans::MathSource::new(split.body);
-    let events = crate::markdown::parse(&math, split.body);
+    let events = crate::markdown::parse(&math);
     let outline = crate::markdown::outline::find(&events);
     let lines = crate::diagnostics::LineIndex::new(split.body, split.body_line);
     let line_of = |offset: usize| lines.position(offset).0;
@@ -130,4 +131,166 @@ pub fn score_questions(root: &Path, labels: &[Label], prefix: &str) -> QuestionS
         }
     }
     score
+}
+
+/// What building one collection of notes gives: the figures a person
+/// judging the site would look at first.
+#[derive(Debug, Default)]
+pub struct CollectionReport {
+    pub pages: usize,
+    pub questions: usize,
+    pub formulas: usize,
+    /// Text on the pages that still looks like TeX (`$…`, `\frac`) outside
+    /// rendered formulas and code, beyond what a math diagnostic reports.
+    pub raw_formulas_unreported: usize,
+    /// Diagnostics by kind and severity (`math error` → 3).
+    pub diagnostics: BTreeMap<String, usize>,
+    /// Links and images that do not resolve (all reported as diagnostics).
+    pub unresolved: usize,
+}
+
+/// Builds `content` in memory with the default configuration and measures it.
+pub fn measure_collection(content: &Path) -> anyhow::Result<CollectionReport> {
+    let site = crate::site::Site::load(content, crate::config::Config::default(), false);
+    let theme = crate::theme::Theme::load(Path::new("/nonexistent"), "default")?;
+    let output = site.render(&theme);
+    let mut report = CollectionReport {
+        pages: output
+            .files
+            .keys()
+            .filter(|p| p.ends_with("index.html"))
+            .count(),
+        questions: output.report.summary.questions,
+        formulas: output.report.summary.stats.formulas,
+        ..CollectionReport::default()
+    };
+    let mut math_reported: BTreeMap<&str, usize> = BTreeMap::new();
+    for d in &output.report.diagnostics {
+        let level = match d.severity {
+            crate::diagnostics::Severity::Error => "error",
+            crate::diagnostics::Severity::Warning => "warning",
+        };
+        *report
+            .diagnostics
+            .entry(format!("{} {level}", d.kind))
+            .or_default() += 1;
+        if matches!(d.kind, Kind::Link | Kind::Image) {
+            report.unresolved += 1;
+        }
+        if d.kind.as_str() == "math" {
+            *math_reported.entry(d.path.as_str()).or_default() += 1;
+        }
+    }
+    // Raw TeX per page, compared with the math problems reported for its file.
+    for page in site.pages.iter() {
+        let rendered = site.render_markdown(page);
+        let raw = raw_tex_count(&rendered.html);
+        let reported = math_reported
+            .get(page.display_path.as_str())
+            .copied()
+            .unwrap_or(0);
+        report.raw_formulas_unreported += raw.saturating_sub(reported);
+    }
+    Ok(report)
+}
+
+/// Blocks (paragraphs, items, cells) of rendered HTML where TeX shows as
+/// text: a common TeX command outside KaTeX output, code and the marked
+/// sources of failed formulas. Counted per block, as diagnostics are.
+pub fn raw_tex_count(html: &str) -> usize {
+    visible_text(html)
+        .split("\n\n")
+        .filter(|block| {
+            let bytes = block.as_bytes();
+            (0..bytes.len()).any(|i| {
+                bytes[i] == b'\\' && {
+                    let len = bytes[i + 1..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_alphabetic())
+                        .count();
+                    crate::markdown::math_spans::TEX_COMMANDS.contains(&&block[i + 1..i + 1 + len])
+                }
+            })
+        })
+        .count()
+}
+
+/// The text of HTML outside tags, KaTeX output, code, and failed-formula sources.
+fn visible_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut skip_depth: Option<(String, usize)> = None;
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        if skip_depth.is_none() {
+            out.push_str(&rest[..lt]);
+        }
+        let end = rest[lt..].find('>').map_or(rest.len(), |e| lt + e + 1);
+        let tag = &rest[lt..end];
+        if skip_depth.is_none()
+            && [
+                "</p",
+                "</li",
+                "</h",
+                "</td",
+                "</th",
+                "<br",
+                "</div",
+                "</blockquote",
+            ]
+            .iter()
+            .any(|b| tag.starts_with(b))
+        {
+            out.push_str("\n\n");
+        }
+        let name: String = tag
+            .trim_start_matches(['<', '/'])
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        let closing = tag.starts_with("</");
+        let self_closing = tag.ends_with("/>");
+        match &mut skip_depth {
+            Some((skipped, depth)) if *skipped == name => {
+                if closing {
+                    *depth -= 1;
+                    if *depth == 0 {
+                        skip_depth = None;
+                    }
+                } else if !self_closing {
+                    *depth += 1;
+                }
+            }
+            Some(_) => {}
+            None => {
+                let skip = !closing
+                    && (matches!(name.as_str(), "code" | "pre" | "script" | "style")
+                        || tag.contains("class=\"katex")
+                        || tag.contains("class=\"math"));
+                if skip && !self_closing {
+                    skip_depth = Some((name, 1));
+                }
+            }
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_tex_is_counted_outside_formulas_and_code_only() {
+        let html = "<p>ok <span class=\"katex\"><span>\\frac</span></span> <code>\\alpha</code> raw \\frac{a}{b} and \\sum</p><pre>\\beta</pre><p>\\alpha</p><p>fine</p>";
+        assert_eq!(raw_tex_count(html), 2, "two paragraphs");
+    }
+
+    #[test]
+    fn labels_parse_and_comments_are_skipped() {
+        let labels = read_labels("# c\nsamples/a.md\t3\theading\tQ\nsamples/a.md\t4\tlist\tN\n");
+        assert_eq!(labels.len(), 2);
+        assert!(labels[0].question && !labels[1].question);
+    }
 }

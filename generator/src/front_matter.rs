@@ -17,6 +17,10 @@ pub struct FrontMatter {
     pub tags: Vec<String>,
     pub draft: bool,
     pub date: Option<String>,
+    /// The last part of the page's URL instead of the file name.
+    pub slug: Option<String>,
+    /// Old URLs of the page (`/old/path/`): each gets a page that redirects here.
+    pub aliases: Vec<String>,
     /// Every other key, as written (for templates).
     pub extra: Map<String, Value>,
 }
@@ -190,6 +194,20 @@ fn fields(mut map: Map<String, Value>, raw: &str) -> (FrontMatter, Vec<FrontMatt
     if let Some(v) = take("date") {
         front.date = text(v);
     }
+    if let Some(v) = take("slug") {
+        let slug = text(v).map(|s| s.trim().trim_matches('/').to_string());
+        match slug.filter(|s| !s.is_empty() && !s.contains(['/', '\\', '?', '#'])) {
+            Some(slug) => front.slug = Some(slug),
+            None => wrong("slug", "one URL segment (no `/`)"),
+        }
+    }
+    if let Some(v) = take("aliases") {
+        match v {
+            Value::Array(items) => front.aliases = items.into_iter().filter_map(text).collect(),
+            Value::String(s) => front.aliases = vec![s],
+            _ => wrong("aliases", "a list of URL paths"),
+        }
+    }
     front.extra = map;
     (front, problems)
 }
@@ -266,6 +284,15 @@ mod tests {
         assert_eq!(s.front.extra["hero"]["x"], 1);
         assert_eq!(s.body, "x");
         assert!(s.problems.is_empty());
+    }
+
+    #[test]
+    fn slug_and_aliases() {
+        let s = split("+++\nslug = \"bn\"\naliases = [\"/old/bn/\", \"x.html\"]\n+++\n");
+        assert_eq!(s.front.slug.as_deref(), Some("bn"));
+        assert_eq!(s.front.aliases, ["/old/bn/", "x.html"]);
+        let s = split("+++\nslug = \"a/b\"\n+++\n");
+        assert!(s.front.slug.is_none() && s.problems.len() == 1);
     }
 
     #[test]

@@ -11,6 +11,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 /// Builds a bilingual (中文/English) study site from a folder of markdown Q&A notes.
+///
+/// Exit status: 0 when the site was written (or `check` found nothing to
+/// deny); 1 when `check` finds errors, or warnings with `--deny-warnings`
+/// (also `build --deny-warnings`, after writing the site); 2 when it cannot
+/// run (bad flags, unreadable config, an output folder it refuses to replace).
 #[derive(Parser)]
 #[command(version, about, long_about = None)]
 struct Cli {
@@ -40,6 +45,20 @@ enum Command {
         /// Replace the output folder even when it holds files this generator did not write.
         #[arg(long)]
         force: bool,
+        /// Exit with status 1 when the content has warnings or errors (the site is still written).
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Also write `.gz` and `.br` beside every text file, for hosts that serve them as they are.
+        #[arg(long)]
+        precompress: bool,
+        /// Render every formula and code block afresh, without the cache kept
+        /// between runs (in ~/.cache/dlq-generator).
+        #[arg(long)]
+        no_cache: bool,
+        /// How problems are printed: `human` (the default on a terminal), `short`
+        /// (`path:line:col: error[kind]: message`, the default otherwise), `json` (one object per line).
+        #[arg(long, value_enum)]
+        message_format: Option<MessageFormat>,
     },
     /// Preview the site: build it in memory, serve it, and on every save re-render what changed and reload the browser.
     Serve {
@@ -69,7 +88,39 @@ enum Command {
         deny_warnings: bool,
         #[arg(long, default_value = "config.toml")]
         config: PathBuf,
+        /// How problems are printed (see `build --help`).
+        #[arg(long, value_enum)]
+        message_format: Option<MessageFormat>,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum MessageFormat {
+    Human,
+    Short,
+    Json,
+}
+
+/// Prints diagnostics to stderr in the chosen format (human with colour on
+/// a terminal, short elsewhere: editors' problem matchers read that).
+fn print_diagnostics(
+    diagnostics: &[generator::diagnostics::Diagnostic],
+    format: Option<MessageFormat>,
+) {
+    use std::io::IsTerminal;
+    let terminal = std::io::stderr().is_terminal();
+    let format = format.unwrap_or(if terminal {
+        MessageFormat::Human
+    } else {
+        MessageFormat::Short
+    });
+    for d in diagnostics {
+        match format {
+            MessageFormat::Human => eprintln!("{}", d.human(terminal)),
+            MessageFormat::Short => eprintln!("{d}"),
+            MessageFormat::Json => eprintln!("{}", d.json()),
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -96,12 +147,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             drafts,
             config,
             force,
+            deny_warnings,
+            precompress,
+            no_cache,
+            message_format,
         } => {
             let started = Instant::now();
             generator::output::check_output_folder(&output, &content, force)?;
+            if let Some(file) =
+                generator::render_cache::default_file(&content).filter(|_| !no_cache)
+            {
+                generator::render_cache::open(file);
+            }
             let (site, theme) = load(&content, &config, base_url, drafts)?;
             let mut report = None;
-            generator::output::write_atomically(&output, |staging| {
+            generator::output::write_atomically_with(&output, precompress, |staging| {
                 let sink = |path: String, bytes: Vec<u8>| staging.write(&path, &bytes);
                 report = Some(site.render_each(&theme, &sink)?);
                 site.asset_copies(&theme)
@@ -110,9 +170,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .try_for_each(|(rel, source)| staging.copy(rel, source))
             })?;
             let report = report.expect("filled by a successful build");
-            for d in &report.diagnostics {
-                eprintln!("{d}");
-            }
+            generator::render_cache::save();
+            print_diagnostics(&report.diagnostics, message_format);
             let s = report.summary;
             println!(
                 "built {} pages, {} questions, {} formulas, {} code blocks, {} search entries ({:.0?}) into {} in {:.2?} ({} errors, {} warnings)",
@@ -127,7 +186,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 s.errors,
                 s.warnings
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(if deny_warnings && !report.diagnostics.is_empty() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Serve {
             content,
@@ -151,12 +214,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             content,
             deny_warnings,
             config,
+            message_format,
         } => {
             let (site, theme) = load(&content, &config, None, true)?;
             let report = site.render_each(&theme, &|_, _| Ok(()))?;
-            for d in &report.diagnostics {
-                println!("{d}");
-            }
+            print_diagnostics(&report.diagnostics, message_format);
             let s = report.summary;
             println!(
                 "checked {} pages, {} questions: {} errors, {} warnings",

@@ -74,6 +74,15 @@ fn real_path(path: &Path) -> PathBuf {
 /// Builds into a staging folder (marked as ours) and swaps it in for `out_dir`.
 /// Call [`check_output_folder`] first.
 pub fn write_atomically(out_dir: &Path, fill: impl FnOnce(&Staging) -> Result<()>) -> Result<()> {
+    write_atomically_with(out_dir, false, fill)
+}
+
+/// [`write_atomically`], also writing `.gz`/`.br` beside text files when `precompress`.
+pub fn write_atomically_with(
+    out_dir: &Path,
+    precompress: bool,
+    fill: impl FnOnce(&Staging) -> Result<()>,
+) -> Result<()> {
     let out_dir = absolute(out_dir)?;
     let parent = out_dir
         .parent()
@@ -86,6 +95,7 @@ pub fn write_atomically(out_dir: &Path, fill: impl FnOnce(&Staging) -> Result<()
         .into_owned();
     let staging = Staging {
         root: parent.join(format!(".{name}.tmp-{}", std::process::id())),
+        precompress,
     };
     if staging.root.exists() {
         std::fs::remove_dir_all(&staging.root)?;
@@ -104,6 +114,18 @@ pub fn write_atomically(out_dir: &Path, fill: impl FnOnce(&Staging) -> Result<()
 /// The folder a build writes into before it becomes the output.
 pub struct Staging {
     root: PathBuf,
+    /// Also write `.gz` and `.br` beside text files (`build --precompress`).
+    pub precompress: bool,
+}
+
+/// Text files worth compressing ahead of time (hosts such as nginx's
+/// `gzip_static`, Netlify or a CDN serve them as they are).
+fn compressible(rel: &str) -> bool {
+    [
+        ".html", ".css", ".js", ".json", ".svg", ".txt", ".xml", ".wasm",
+    ]
+    .iter()
+    .any(|ext| rel.ends_with(ext))
 }
 
 impl Staging {
@@ -112,7 +134,21 @@ impl Staging {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))
+        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        if self.precompress && compressible(rel) && bytes.len() >= 1024 {
+            use std::io::Write as _;
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            gz.write_all(bytes)?;
+            std::fs::write(path.with_extension(gz_extension(&path, "gz")), gz.finish()?)?;
+            let mut br = Vec::new();
+            brotli::BrotliCompress(
+                &mut &bytes[..],
+                &mut br,
+                &brotli::enc::BrotliEncoderParams::default(),
+            )?;
+            std::fs::write(path.with_extension(gz_extension(&path, "br")), br)?;
+        }
+        Ok(())
     }
 
     pub fn copy(&self, rel: &str, source: &Path) -> Result<()> {
@@ -124,6 +160,14 @@ impl Staging {
             .map(drop)
             .with_context(|| format!("copying {}", source.display()))
     }
+}
+
+/// `index.html` → `html.gz` (the extension that `with_extension` sets).
+fn gz_extension(path: &Path, suffix: &str) -> String {
+    let ext = path
+        .extension()
+        .map_or(String::new(), |e| e.to_string_lossy().into_owned());
+    format!("{ext}.{suffix}")
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {

@@ -7,9 +7,10 @@
 
 use crate::config::Config;
 use crate::content::{parse_page, Page, PageKind};
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Kind, Severity};
 use crate::lang::Lang;
 use crate::markdown::{self, PageContext, Resolver, SearchText, Stats};
+use crate::plan::{self, Renderer};
 use crate::source::{self, SourceFile};
 use crate::theme::Theme;
 use rayon::prelude::*;
@@ -35,12 +36,24 @@ pub struct Site {
     /// Content files left out because their URL belongs to something else
     /// (see [`Site::path_conflicts`]).
     refused: BTreeSet<String>,
+    /// Folders that hold chapters or have a page of their own (computed once).
+    sections: BTreeSet<String>,
+    /// Each section's chapters in reading order (see [`Site::chapters_in`]).
+    chapters: HashMap<String, Vec<String>>,
+    /// Content file → the key of its page (differs from the file name with a `slug`).
+    by_file: HashMap<String, String>,
+    /// A folder of English notes (no `.en.md`, hardly any Chinese): its
+    /// pages are shown with an English interface and `lang="en"`.
+    english_notes: bool,
+    /// Some page has a ```` ```playground ```` block.
+    uses_playground: bool,
 }
 
 /// Top-level names of what the generator writes itself: a content file or
 /// folder may not publish under them.
 pub const RESERVED: &[&str] = &[
     "en",
+    "drill",
     "play",
     "search",
     "static",
@@ -89,6 +102,8 @@ pub struct RenderedPage {
     pub texts: Vec<SearchText>,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
+    /// What study mode takes from a chapter (its answers, its Anki notes).
+    pub study: Option<crate::study::Chapter>,
 }
 
 /// Receives each output file (path below the site root, bytes).
@@ -100,6 +115,8 @@ pub struct Report {
     pub summary: Summary,
     /// What search can find on every page, in its own language.
     pub texts: Vec<(Route, Vec<SearchText>)>,
+    /// Every chapter route's Anki notes, for the decks.
+    pub notes: BTreeMap<Route, Vec<crate::study::anki::Note>>,
 }
 
 /// Everything a build produces, in memory.
@@ -155,6 +172,7 @@ impl Site {
             diagnostics.append(&mut found);
             pages.extend(page.filter(|p| drafts || !p.front.draft));
         }
+        apply_navigation_order(&mut pages, files);
         let mut site = Site {
             config,
             content_dir: PathBuf::new(),
@@ -166,6 +184,11 @@ impl Site {
             glossary: Vec::new(),
             listing: HashMap::new(),
             refused: BTreeSet::new(),
+            sections: BTreeSet::new(),
+            chapters: HashMap::new(),
+            by_file: HashMap::new(),
+            english_notes: false,
+            uses_playground: false,
         };
         site.reindex();
         site
@@ -222,7 +245,31 @@ impl Site {
     fn reindex(&mut self) {
         let conflicts = self.path_conflicts();
         self.refused = conflicts.iter().map(|(rel, _)| rel.clone()).collect();
-        self.diagnostics.retain(|d| d.kind != "path");
+        self.sections = self.find_section_keys();
+        self.by_file = self
+            .pages
+            .iter()
+            .map(|p| (p.rel_path.clone(), p.key.clone()))
+            .collect();
+        self.uses_playground = self
+            .pages
+            .iter()
+            .any(|p| p.body.contains("```playground") || p.body.contains("~~~playground"));
+        self.english_notes = !self.pages.iter().any(|p| p.lang == Lang::En) && {
+            let (cjk, letters) = self
+                .pages
+                .iter()
+                .flat_map(|p| p.body.chars().take(20_000))
+                .filter(|c| c.is_alphabetic())
+                .fold((0usize, 0usize), |(cjk, n), c| {
+                    (
+                        cjk + usize::from(('\u{4e00}'..='\u{9fff}').contains(&c)),
+                        n + 1,
+                    )
+                });
+            letters > 0 && cjk * 20 < letters
+        };
+        self.diagnostics.retain(|d| d.kind.as_str() != "path");
         self.diagnostics
             .extend(conflicts.into_iter().map(|(_, d)| d));
         self.index = self
@@ -259,6 +306,33 @@ impl Site {
             })
             .collect();
         let mut out = Vec::new();
+        // Two files for one page (`_index.md` and `README.md` in one folder):
+        // the preferred one is published.
+        let rank = |p: &Page| {
+            let stem = p.rel_path.rsplit('/').next().unwrap_or("");
+            let stem = stem.split('.').next().unwrap_or(stem);
+            crate::content::folder_page_rank(stem).unwrap_or(0)
+        };
+        let mut best: HashMap<(&str, Lang, PageKind), &Page> = HashMap::new();
+        for page in &self.pages {
+            let slot = best
+                .entry((&page.key, page.lang, page.kind))
+                .or_insert(page);
+            if (rank(page), &page.rel_path) < (rank(slot), &slot.rel_path) {
+                *slot = page;
+            }
+        }
+        for page in &self.pages {
+            let winner = best[&(page.key.as_str(), page.lang, page.kind)];
+            if winner.rel_path != page.rel_path {
+                let message = format!(
+                    "{} and {} are both the page of /{}; {} is published, this one is not",
+                    winner.rel_path, page.rel_path, page.key, winner.rel_path
+                );
+                let d = Diagnostic::warning(&page.display_path, (1, 1), Kind::Path, message);
+                out.push((page.rel_path.clone(), d));
+            }
+        }
         for page in &self.pages {
             let first = page.key.split('/').next().unwrap_or("");
             let message = if RESERVED.contains(&first) {
@@ -282,7 +356,7 @@ impl Site {
             } else {
                 continue;
             };
-            let d = Diagnostic::error(&page.display_path, (1, 1), "path", message);
+            let d = Diagnostic::error(&page.display_path, (1, 1), Kind::Path, message);
             out.push((page.rel_path.clone(), d));
         }
         out
@@ -310,11 +384,13 @@ impl Site {
     }
 
     fn recheck_translations(&mut self) {
-        self.diagnostics.retain(|d| d.kind != "translation");
+        self.diagnostics
+            .retain(|d| d.kind.as_str() != "translation");
         self.diagnostics.extend(self.translation_mismatches());
     }
 
     fn relist(&mut self) {
+        self.chapters = self.find_chapters();
         self.listing = Lang::ALL
             .iter()
             .map(|&lang| (lang, self.sections_listing(lang)))
@@ -376,6 +452,10 @@ impl Site {
 
     /// Folders that hold chapters or have an `_index.md`.
     fn section_keys(&self) -> BTreeSet<String> {
+        self.sections.clone()
+    }
+
+    fn find_section_keys(&self) -> BTreeSet<String> {
         let mut keys = BTreeSet::new();
         for page in self
             .pages
@@ -397,35 +477,125 @@ impl Site {
         keys
     }
 
-    /// Chapters directly in a section (`""` for the root), in reading order.
-    fn chapters_in(&self, section: &str) -> Vec<&str> {
-        let mut keys: Vec<&Page> = self
+    /// Chapters directly in a section (`""` for the root), in reading order
+    /// (computed once per listing change: every page asks for its section's).
+    fn chapters_in(&self, section: &str) -> &[String] {
+        self.chapters.get(section).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every section's chapters in reading order, in one pass over the pages.
+    fn find_chapters(&self) -> HashMap<String, Vec<String>> {
+        let mut by_section: HashMap<&str, Vec<&Page>> = HashMap::new();
+        for page in self
             .pages
             .iter()
-            .filter(|p| p.kind == PageKind::Chapter && p.section_key() == Some(section))
-            .filter(|p| !self.refused.contains(&p.rel_path))
+            .filter(|p| p.kind == PageKind::Chapter && !self.refused.contains(&p.rel_path))
             .filter(|p| p.lang == Lang::Zh || self.page(&p.key, Lang::Zh).is_none())
-            .collect();
-        keys.sort_by(|a, b| (a.weight(), &a.title, &a.key).cmp(&(b.weight(), &b.title, &b.key)));
-        keys.into_iter().map(|p| p.key.as_str()).collect()
+        {
+            by_section
+                .entry(page.section_key().unwrap_or(""))
+                .or_default()
+                .push(page);
+        }
+        by_section
+            .into_iter()
+            .map(|(section, mut pages)| {
+                pages.sort_by_cached_key(|p| (p.weight(), natural_key(&p.title), p.key.clone()));
+                (
+                    section.to_string(),
+                    pages.into_iter().map(|p| p.key.clone()).collect(),
+                )
+            })
+            .collect()
     }
 
     /// Top-level sections in reading order (by `_index.md` weight, then title).
     fn ordered_sections(&self) -> Vec<String> {
         let mut keys: Vec<String> = self.section_keys().into_iter().collect();
+        // A section without a weight of its own comes where its first chapter does.
         let weight = |k: &String| {
-            self.page_or_fallback(k, Lang::Zh)
-                .map_or(i64::MAX, |p| p.weight())
+            let own = self.page_or_fallback(k, Lang::Zh).map(|p| p.weight());
+            own.filter(|w| *w != i64::MAX).unwrap_or_else(|| {
+                self.pages
+                    .iter()
+                    .filter(|p| p.section_key() == Some(k.as_str()))
+                    .map(Page::weight)
+                    .min()
+                    .unwrap_or(i64::MAX)
+            })
         };
-        keys.sort_by_key(|k| (weight(k), k.clone()));
+        keys.sort_by_cached_key(|k| (weight(k), natural_key(k), k.clone()));
         keys
+    }
+
+    /// The language a reader of `lang`'s pages is addressed in (interface
+    /// strings, `lang=`): the same, except on a site of English notes.
+    pub fn display_lang(&self, lang: Lang) -> Lang {
+        if self.english_notes {
+            Lang::En
+        } else {
+            lang
+        }
+    }
+
+    /// Whether `/play/` is published: asked for in the config, or used by the content.
+    pub fn has_playground_pages(&self) -> bool {
+        self.config.playground.unwrap_or(self.uses_playground)
+    }
+
+    /// The site's title: the configured one, else the home page's
+    /// (`README.md`/`_index.md`/`index.md` at the top), else the folder's name.
+    pub fn site_title(&self, lang: Lang) -> String {
+        let configured = self.config.title(lang);
+        if !configured.is_empty() {
+            return configured.to_string();
+        }
+        if let Some(home) = self
+            .page_or_fallback("", lang)
+            .filter(|p| !p.title.is_empty())
+        {
+            return home.title.clone();
+        }
+        std::fs::canonicalize(&self.content_dir)
+            .ok()
+            .and_then(|dir| {
+                let name = dir.file_name()?.to_string_lossy().into_owned();
+                // `docs/` or `content/` says little: take the folder above it.
+                if matches!(name.as_str(), "docs" | "content" | "notes" | "src") {
+                    dir.parent()?
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                } else {
+                    Some(name)
+                }
+            })
+            .unwrap_or_else(|| "Notes".to_string())
+    }
+
+    /// What templates see as `site` in `lang`.
+    pub fn site_context(&self, lang: Lang) -> Value {
+        let description = self.config.description(lang);
+        let description = if description.is_empty() {
+            self.page_or_fallback("", lang)
+                .and_then(|p| p.front.description.clone())
+                .unwrap_or_default()
+        } else {
+            description.to_string()
+        };
+        json!({
+            "title": self.site_title(lang),
+            "description": description,
+            "search": self.config.search,
+            "playground": self.has_playground_pages(),
+            "study": self.config.study,
+        })
     }
 
     /// The title shown for `key` in `lang` (chapter titles in listings, search results).
     pub(crate) fn title_of(&self, key: &str, lang: Lang) -> String {
         match self.page_or_fallback(key, lang) {
             Some(page) if !page.title.is_empty() => page.title.clone(),
-            _ if key.is_empty() => self.config.title(lang).to_string(),
+            _ if key.is_empty() => self.site_title(lang),
             _ => key.rsplit('/').next().unwrap_or(key).to_string(),
         }
     }
@@ -458,7 +628,7 @@ impl Site {
                     out.push(Diagnostic::warning(
                         &page.display_path,
                         (1, 1),
-                        "translation",
+                        Kind::Translation,
                         format!(
                             "question ids of {} missing here: {}",
                             other.rel_path,
@@ -476,7 +646,7 @@ impl Site {
         let section = |key: &str| {
             let chapters: Vec<Value> = self
                 .chapters_in(key)
-                .into_iter()
+                .iter()
                 .map(|c| json!({ "key": c, "title": self.title_of(c, lang), "url": url_of(c, lang), "count": self.question_count(c, lang) }))
                 .collect();
             json!({ "title": self.title_of(key, lang), "url": url_of(key, lang), "key": key,
@@ -496,6 +666,20 @@ impl Site {
     /// The sidebar: every section, with chapters listed only for the one being read
     /// (listing all of them on every page would make a large site's pages heavy).
     pub(crate) fn nav(&self, lang: Lang, open_section: Option<&str>) -> Value {
+        self.nav_around(lang, open_section, None)
+    }
+
+    /// [`Site::nav`] for a chapter page: in a large section only the chapters
+    /// around `current` are listed, with how many more there are (the section
+    /// page lists them all), so a page's size does not grow with its section.
+    pub(crate) fn nav_around(
+        &self,
+        lang: Lang,
+        open_section: Option<&str>,
+        current: Option<&str>,
+    ) -> Value {
+        /// Chapters listed in a chapter page's sidebar, at most.
+        const WINDOW: usize = 41;
         let sections = self.listing.get(&lang).map_or(&[][..], Vec::as_slice);
         // Built field by field rather than cloned and trimmed: cloning every
         // section's chapter list for every page was a quarter of a large build.
@@ -512,12 +696,25 @@ impl Site {
                         .map(|(field, value)| (field.clone(), value.clone()))
                         .collect();
                     entry.insert("open".into(), json!(open));
-                    let chapters = if open {
-                        s["chapters"].clone()
-                    } else {
-                        json!([])
+                    let all = s["chapters"].as_array().map_or(&[][..], Vec::as_slice);
+                    let (from, to) = match current {
+                        Some(key) if open && all.len() > WINDOW => {
+                            let at = all.iter().position(|c| c["key"] == key).unwrap_or(0);
+                            let from = at.saturating_sub(WINDOW / 2).min(all.len() - WINDOW);
+                            (from, from + WINDOW)
+                        }
+                        _ => (0, all.len()),
                     };
-                    entry.insert("chapters".into(), chapters);
+                    let chapters = if open {
+                        all[from..to].to_vec()
+                    } else {
+                        Vec::new()
+                    };
+                    entry.insert("chapters".into(), Value::Array(chapters));
+                    if open {
+                        entry.insert("more_before".into(), json!(from));
+                        entry.insert("more_after".into(), json!(all.len() - to));
+                    }
                     Value::Object(entry)
                 })
                 .collect(),
@@ -535,7 +732,14 @@ impl Site {
             body_line: page.body_line,
             resolver: self,
         };
-        markdown::render(&page.body, &cx)
+        let mut rendered = markdown::render(&page.body, &cx);
+        // Study mode folds answers: each one in an element of its own.
+        if self.config.study {
+            if let Some(html) = crate::study::answers::wrap(&rendered.html, &rendered.outline) {
+                rendered.html = html;
+            }
+        }
+        rendered
     }
 
     /// Renders one output page from scratch (what `serve` calls for a changed file).
@@ -581,16 +785,17 @@ impl Site {
             .map_or_else(Vec::new, |p| p.anchors.iter().map(String::as_str).collect());
         let section_key = shown.and_then(|p| p.section_key()).unwrap_or("");
         let context = json!({
-            "lang": route.lang.code(),
+            "lang": self.display_lang(route.lang).code(),
+            "prefix": route.lang.url_prefix(),
             "root": root,
             "base_url": self.config.base_url(),
-            "site": self.config.context(route.lang),
-            "t": route.lang.ui_strings(),
-            "nav": self.nav(route.lang, match route.kind {
+            "site": self.site_context(route.lang),
+            "t": self.display_lang(route.lang).ui_strings(),
+            "nav": self.nav_around(route.lang, match route.kind {
                 PageKind::Home => None,
                 PageKind::Section => Some(&route.key),
                 PageKind::Chapter => Some(section_key),
-            }),
+            }, (route.kind == PageKind::Chapter).then_some(route.key.as_str())),
             "page": {
                 "kind": format!("{:?}", route.kind).to_lowercase(),
                 "key": route.key,
@@ -600,8 +805,8 @@ impl Site {
                 "tags": shown.map_or(&[][..], |p| &p.front.tags[..]),
                 "date": shown.and_then(|p| p.front.date.clone()),
                 "extra": shown.map(|p| &p.front.extra),
-                "content": rendered.as_ref().map(|r| markdown::localize(&r.html, &root, route.lang)),
-                "content_lang": shown.map_or(route.lang, |p| p.lang).code(),
+                "content": rendered.as_ref().map(|r| markdown::localize(&r.html, &root, route.lang, self.display_lang(route.lang))),
+                "content_lang": self.display_lang(shown.map_or(route.lang, |p| p.lang)).code(),
                 // Pages with a widget load its script (decided here: a template
                 // test on the content would copy and escape the whole page).
                 "playground": rendered.as_ref().is_some_and(|r| r.stats.playgrounds > 0),
@@ -625,6 +830,10 @@ impl Site {
             },
         });
         let template = template_of(route.kind);
+        let study = rendered
+            .as_ref()
+            .zip(shown)
+            .and_then(|(r, p)| crate::study::chapter(self, route, p, r));
         let (texts, mut diagnostics, stats) = match rendered {
             Some(r) if own.is_some() => (r.texts, r.diagnostics, r.stats),
             _ => (Vec::new(), Vec::new(), Stats::default()),
@@ -634,7 +843,7 @@ impl Site {
             diagnostics.push(Diagnostic::error(
                 template,
                 (1, 1),
-                "template",
+                Kind::Template,
                 message.clone(),
             ));
         }
@@ -644,6 +853,7 @@ impl Site {
             texts,
             diagnostics,
             stats,
+            study,
         }
     }
 
@@ -652,9 +862,16 @@ impl Site {
     /// tests keep it in memory. Both language versions of a page share one
     /// markdown rendering.
     pub fn render_each(&self, theme: &Theme, sink: &Sink<'_>) -> anyhow::Result<Report> {
-        let routes = self.routes();
+        let outputs = plan::outputs(self, theme);
+        let routes: Vec<&Route> = outputs
+            .iter()
+            .filter_map(|o| match &o.renderer {
+                Renderer::Page(route) => Some(route),
+                _ => None,
+            })
+            .collect();
         let mut by_key: BTreeMap<&str, Vec<&Route>> = BTreeMap::new();
-        for route in &routes {
+        for &route in &routes {
             by_key.entry(route.key.as_str()).or_default().push(route);
         }
         let groups: Vec<Vec<&Route>> = by_key.into_values().collect();
@@ -672,6 +889,13 @@ impl Site {
                             .clone()
                     });
                     let mut page = self.render_route(route, theme, body);
+                    // A chapter's answers for the drill page go out with it.
+                    if let Some(study) = page.study.as_mut() {
+                        sink(
+                            crate::study::cards_path(route),
+                            std::mem::take(&mut study.cards),
+                        )?;
+                    }
                     if let Ok(html) = std::mem::replace(&mut page.html, Ok(String::new())) {
                         sink(route.output_file(), html.into_bytes())?;
                     } else {
@@ -687,6 +911,7 @@ impl Site {
             diagnostics: self.diagnostics.clone(),
             summary: Summary::default(),
             texts: Vec::new(),
+            notes: BTreeMap::new(),
         };
         for page in rendered
             .into_iter()
@@ -697,26 +922,27 @@ impl Site {
             report.summary.stats += page.stats;
             report.summary.pages += usize::from(page.html.is_ok());
             report.diagnostics.extend(page.diagnostics);
+            if let Some(study) = page.study {
+                report.notes.insert(page.route.clone(), study.notes);
+            }
             if !page.texts.is_empty() {
                 report.texts.push((page.route, page.texts));
             }
         }
-        for (path, bytes) in &theme.static_files {
-            sink(path.clone(), bytes.clone())?;
-        }
-        match self.render_not_found(theme) {
-            Ok(html) => sink("404.html".into(), html.into_bytes())?,
-            Err(message) => {
-                report
-                    .diagnostics
-                    .push(Diagnostic::error("404.html", (1, 1), "template", message))
+        // Everything else the plan lists, but what came with the pages, what
+        // is built from all of them (the search index, the Anki decks: below)
+        // and content files (copied by the caller).
+        for output in &outputs {
+            let r = &output.renderer;
+            if r.page_route().is_some() || r.is_aggregate() || matches!(r, Renderer::Asset(_)) {
+                continue;
+            }
+            match self.render_output(theme, output) {
+                Ok(bytes) => sink(output.path.clone(), bytes)?,
+                Err(d) => report.diagnostics.push(d),
             }
         }
-        sink("sitemap.xml".into(), self.sitemap(&routes).into_bytes())?;
         report.diagnostics.extend(self.asset_copies(theme).1);
-        // The playground gallery and pages (/play/…), outside the content routes.
-        let play_errors = crate::play::render_pages(self, theme, sink)?;
-        report.diagnostics.extend(play_errors);
         if self.config.search {
             let started = std::time::Instant::now();
             let index = crate::search_index::build_index(&report.texts, &self.glossary, |r| {
@@ -730,6 +956,14 @@ impl Site {
                 .into_par_iter()
                 .try_for_each(|(name, text)| sink(format!("search/{name}"), text.into_bytes()))?;
             report.summary.search_time = started.elapsed();
+        }
+        for output in &outputs {
+            if let Renderer::AnkiDeck(lang) = output.renderer {
+                sink(
+                    output.path.clone(),
+                    crate::study::deck(self, lang, &report.notes),
+                )?;
+            }
         }
         report.summary.questions = self
             .pages
@@ -750,6 +984,77 @@ impl Site {
         Ok(report)
     }
 
+    /// Renders one output of the plan other than a content page, the search
+    /// index and a copied file (`build` and `serve` both come here).
+    pub fn render_output(
+        &self,
+        theme: &Theme,
+        output: &plan::Output,
+    ) -> Result<Vec<u8>, Diagnostic> {
+        let template_error = |template: &str, message: String| {
+            Diagnostic::error(template, (1, 1), Kind::Template, message)
+        };
+        match &output.renderer {
+            Renderer::Page(route) => {
+                let page = self.render_page(route, theme);
+                page.html
+                    .map(String::into_bytes)
+                    .map_err(|m| template_error(template_of(route.kind), m))
+            }
+            Renderer::PlayGallery(lang) => crate::play::render_gallery(self, theme, *lang)
+                .map(String::into_bytes)
+                .map_err(|m| template_error("play-index.html", m)),
+            Renderer::PlayAlgorithm(algo, lang) => {
+                crate::play::render_algorithm(self, theme, algo, *lang)
+                    .map(String::into_bytes)
+                    .map_err(|m| template_error("play.html", m))
+            }
+            Renderer::PlayPreview(algo) => Ok(crate::play::render_preview(algo).into_bytes()),
+            Renderer::Redirect(route) => Ok(self.render_redirect(&output.path, route).into_bytes()),
+            Renderer::NotFound => self
+                .render_not_found(theme)
+                .map(String::into_bytes)
+                .map_err(|m| template_error("404.html", m)),
+            Renderer::Sitemap => Ok(self.sitemap(&self.routes()).into_bytes()),
+            Renderer::ThemeStatic => Ok(theme
+                .static_files
+                .get(&output.path)
+                .cloned()
+                .unwrap_or_default()),
+            Renderer::Asset(source) => std::fs::read(source).map_err(|err| {
+                Diagnostic::error(
+                    &source.display().to_string(),
+                    (1, 1),
+                    Kind::Io,
+                    format!("cannot read: {err}"),
+                )
+            }),
+            Renderer::SearchIndex => Err(Diagnostic::error(
+                "search/",
+                (1, 1),
+                Kind::Internal,
+                "the search index is built from every page's texts, not alone".to_string(),
+            )),
+            Renderer::Drill(lang) => crate::study::render_drill(self, theme, *lang)
+                .map(String::into_bytes)
+                .map_err(|m| template_error("drill.html", m)),
+            Renderer::StudyQuestions(lang) => Ok(crate::study::questions_json(self, *lang)),
+            Renderer::StudyCards(route) => self
+                .render_page(route, theme)
+                .study
+                .map(|s| s.cards)
+                .ok_or_else(|| {
+                    Diagnostic::error(&output.path, (1, 1), Kind::Internal, "not a chapter")
+                }),
+            Renderer::AnkiDeck(_) => Err(Diagnostic::error(
+                &output.path,
+                (1, 1),
+                Kind::Internal,
+                "the Anki deck is built from every chapter's notes, not alone".to_string(),
+            )),
+        }
+    }
+
     /// Renders the whole site in memory.
     pub fn render(&self, theme: &Theme) -> Output {
         let files = std::sync::Mutex::new(BTreeMap::new());
@@ -761,9 +1066,15 @@ impl Site {
             Ok(())
         };
         let report = self.render_each(theme, &sink).unwrap_or_else(|err| Report {
-            diagnostics: vec![Diagnostic::error("site", (1, 1), "render", err.to_string())],
+            diagnostics: vec![Diagnostic::error(
+                "site",
+                (1, 1),
+                Kind::Render,
+                err.to_string(),
+            )],
             summary: Summary::default(),
             texts: Vec::new(),
+            notes: BTreeMap::new(),
         });
         Output {
             files: files.into_inner().unwrap_or_default(),
@@ -786,7 +1097,7 @@ impl Site {
                 Some(why) => refused.push(Diagnostic::error(
                     &path.display().to_string(),
                     (1, 1),
-                    "path",
+                    Kind::Path,
                     format!("{why}; this file is not copied: rename it"),
                 )),
             }
@@ -798,7 +1109,7 @@ impl Site {
     pub fn render_not_found(&self, theme: &Theme) -> Result<String, String> {
         let context = json!({
             "lang": "zh", "root": self.config.base_path(), "base_url": self.config.base_url(),
-            "site": self.config.context(Lang::Zh),
+            "site": self.site_context(Lang::Zh), "prefix": "",
             "t": Lang::Zh.ui_strings(), "t_en": Lang::En.ui_strings(), "nav": self.nav(Lang::Zh, Some("")),
             "page": { "kind": "404", "key": "", "url": "404.html", "title": "404",
                       "translation": self.translation(Lang::En, &url_of("", Lang::En), false, &[]) },
@@ -831,7 +1142,11 @@ impl Site {
             .iter()
             .filter(|r| self.page(&r.key, r.lang).is_some() || r.kind != PageKind::Chapter)
             .map(Route::url)
-            .chain(crate::play::urls(self.languages()));
+            .chain(if self.has_playground_pages() {
+                crate::play::urls(self.languages())
+            } else {
+                Vec::new()
+            });
         for url in pages {
             xml.push_str(&format!(
                 "  <url><loc>{}{}</loc></url>\n",
@@ -844,24 +1159,130 @@ impl Site {
     }
 }
 
-impl Resolver for Site {
-    fn page_path(&self, target: &str) -> Option<String> {
+impl Site {
+    /// The page key and language a content file path stands for (its `slug`
+    /// taken into account).
+    fn key_of_file(&self, target: &str) -> Option<(String, Lang)> {
         let (key, lang, _) = crate::content::classify(target)?;
-        self.page_or_fallback(&key, lang)
-            .map(|_| url_of(&key, Lang::Zh))
+        Some((self.by_file.get(target).cloned().unwrap_or(key), lang))
     }
 
-    fn has_anchor(&self, target: &str, lang: Lang, id: &str) -> bool {
-        let Some((key, _, _)) = crate::content::classify(target) else {
-            return false;
-        };
-        self.page_or_fallback(&key, lang)
-            .is_some_and(|p| p.anchors.iter().any(|a| a == id))
+    /// Redirect pages for the `aliases` of every page: (output path, target route).
+    pub fn aliases(&self) -> Vec<(String, Route)> {
+        let mut out = Vec::new();
+        for page in self
+            .pages
+            .iter()
+            .filter(|p| !self.refused.contains(&p.rel_path))
+        {
+            for alias in &page.front.aliases {
+                let path = alias.trim_start_matches('/');
+                let path = if path.ends_with(".html") {
+                    path.to_string()
+                } else {
+                    format!("{}/index.html", path.trim_end_matches('/'))
+                };
+                let path = path.trim_start_matches('/').to_string();
+                if path
+                    .split('/')
+                    .any(|part| part == ".." || part.is_empty() && path != "index.html")
+                {
+                    continue;
+                }
+                out.push((
+                    path,
+                    Route {
+                        key: page.key.clone(),
+                        kind: page.kind,
+                        lang: page.lang,
+                    },
+                ));
+            }
+        }
+        out
+    }
+
+    /// A page that sends the reader (and search engines) to `route`'s URL.
+    pub fn render_redirect(&self, from: &str, route: &Route) -> String {
+        let target = format!(
+            "{}{}",
+            root_prefix(from.trim_end_matches("index.html")),
+            route.url()
+        );
+        let target = markdown::escape_html(&target);
+        format!(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>\
+             <link rel=\"canonical\" href=\"{target}\"><meta http-equiv=\"refresh\" content=\"0; url={target}\">\
+             </head><body><p><a href=\"{target}\">{title}</a></p></body></html>\n",
+            title = markdown::escape_html(&self.title_of(&route.key, route.lang)),
+        )
+    }
+}
+
+impl Resolver for Site {
+    fn page_path(&self, target: &str) -> Option<String> {
+        let (key, lang) = self.key_of_file(target)?;
+        let exists = self.page_or_fallback(&key, lang).is_some()
+            || key.is_empty()
+            || self.sections.contains(&key);
+        exists.then(|| url_of(&key, Lang::Zh))
+    }
+
+    fn anchor(&self, target: &str, lang: Lang, fragment: &str) -> Option<String> {
+        let (key, _) = self.key_of_file(target)?;
+        let page = self.page_or_fallback(&key, lang)?;
+        if page.anchors.iter().any(|a| a == fragment) {
+            return Some(fragment.to_string());
+        }
+        let wanted = fragment.to_lowercase();
+        page.anchor_aliases
+            .iter()
+            .find(|(slug, _)| *slug == wanted)
+            .map(|(_, id)| id.clone())
     }
 
     fn has_asset(&self, path: &str) -> bool {
         self.assets.contains(path)
     }
+}
+
+/// Pages listed in a navigation file (`_sidebar.md`, `SUMMARY.md`) take
+/// their place in it as their weight, unless their front matter sets one.
+fn apply_navigation_order(pages: &mut [Page], files: &[SourceFile]) {
+    let mut order: HashMap<String, i64> = HashMap::new();
+    for file in files {
+        let stem = file.rel_path.rsplit('/').next().unwrap_or("");
+        let stem = stem.strip_suffix(".md").unwrap_or(stem);
+        if crate::content::is_navigation(stem) {
+            for (i, path) in crate::content::navigation_order(file)
+                .into_iter()
+                .enumerate()
+            {
+                order.entry(path).or_insert(i as i64);
+            }
+        }
+    }
+    if order.is_empty() {
+        return;
+    }
+    for page in pages {
+        page.nav_order = order.get(&page.rel_path).copied();
+    }
+}
+
+/// Orders titles as people number them: `5.2` before `5.10`.
+fn natural_key(text: &str) -> Vec<(u64, String)> {
+    let mut key = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let (number, tail) = rest.split_at(digits);
+        let words = tail.len() - tail.trim_start_matches(|c: char| !c.is_ascii_digit()).len();
+        let (word, tail) = tail.split_at(words);
+        key.push((number.parse().unwrap_or(0), word.to_string()));
+        rest = tail;
+    }
+    key
 }
 
 /// The template a page of this kind is rendered with.
@@ -936,7 +1357,7 @@ pub(crate) mod tests {
         let kinds: Vec<_> = s
             .diagnostics
             .iter()
-            .map(|d| (d.path.as_str(), d.kind))
+            .map(|d| (d.path.as_str(), d.kind.as_str()))
             .collect();
         assert!(kinds.contains(&("a/x.md", "front-matter")), "{kinds:?}");
         assert!(kinds.contains(&("a/x.en.md", "translation")), "{kinds:?}");
@@ -968,6 +1389,33 @@ pub(crate) mod tests {
         );
         assert_eq!(s.page("a/z", Lang::Zh).unwrap().title, "Z");
         assert_eq!(s.routes().len(), 4, "a new chapter");
+    }
+
+    #[test]
+    fn a_chapter_page_lists_a_window_of_a_large_section() {
+        let files: Vec<(String, String)> = (0..100)
+            .map(|i| (format!("s/c{i:03}.md"), format!("# C{i:03}\n")))
+            .collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let s = site(&refs);
+        let nav = s.nav_around(Lang::Zh, Some("s"), Some("s/c050"));
+        let section = &nav[0];
+        let shown = section["chapters"].as_array().unwrap();
+        assert_eq!(shown.len(), 41);
+        assert!(shown.iter().any(|c| c["key"] == "s/c050"));
+        assert_eq!(
+            section["more_before"].as_u64().unwrap() + section["more_after"].as_u64().unwrap(),
+            59
+        );
+        let full = s.nav(Lang::Zh, Some("s"));
+        assert_eq!(
+            full[0]["chapters"].as_array().unwrap().len(),
+            100,
+            "the section page lists all"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //!
 //! This is the only module of the content pipeline that touches the file system.
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Kind};
 use crate::output;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -42,7 +42,7 @@ pub fn load_dir(content_dir: &Path) -> Loaded {
         loaded.diagnostics.push(Diagnostic::warning(
             &path.display().to_string(),
             (1, 1),
-            "file",
+            Kind::File,
             message,
         ));
     };
@@ -167,7 +167,7 @@ pub fn load_file(content_dir: &Path, rel_path: &str) -> Result<SourceFile, Diagn
         Diagnostic::error(
             &display_path,
             (1, 1),
-            "io",
+            Kind::Io,
             format!("cannot read file: {err}"),
         )
     };
@@ -180,7 +180,7 @@ pub fn load_file(content_dir: &Path, rel_path: &str) -> Result<SourceFile, Diagn
         Diagnostic::warning(
             &display_path,
             pos,
-            "encoding",
+            Kind::Encoding,
             format!(
                 "{} invalid UTF-8 sequence(s), the first at byte offset {offset}, shown as U+FFFD (save the file as UTF-8)",
                 decoded.invalid_sequences

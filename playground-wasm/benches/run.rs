@@ -86,6 +86,14 @@ fn largest_inputs() -> Vec<(&'static str, String)> {
         nums(n * d, 17)
     );
     let iou = r#"{"format":"xyxy","a":[0,0,4,3],"b":[2,1,6,5]}"#.to_string();
+    let t = 16;
+    let attention = format!(
+        r#"{{"q":{{"shape":[{t},{t}],"data":{}}},"k":{{"shape":[{t},{t}],"data":{}}},"v":{{"shape":[{t},{t}],"data":{}}},"mask":"causal","scale":"sqrt_d","grad_out":{{"shape":[{t},{t}],"data":{}}}}}"#,
+        nums(t * t, 18),
+        nums(t * t, 19),
+        nums(t * t, 20),
+        nums(t * t, 21)
+    );
     vec![
         ("backprop", backprop),
         ("softmax", softmax),
@@ -94,6 +102,7 @@ fn largest_inputs() -> Vec<(&'static str, String)> {
         ("nms", nms),
         ("auc", auc),
         ("batchnorm", bn),
+        ("attention", attention),
     ]
 }
 

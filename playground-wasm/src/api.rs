@@ -8,11 +8,12 @@
 //! NumPy version, whose `# @tag` comments map each step to its NumPy line;
 //! `build.rs` prepares both.
 
-use crate::algo::{auc, backprop, batchnorm, conv2d, iou, nms, softmax};
+use crate::algo::{attention, auc, backprop, batchnorm, conv2d, iou, nms, softmax};
 use crate::json::{write_ints, write_num, write_nums, write_str, Json};
 use crate::trace::{InputError, Step, Trace, MAX_NUMBERS, MAX_STEPS};
 
-mod presets;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod presets;
 
 /// What is shown of one algorithm, prepared by `build.rs`.
 pub struct Shown {
@@ -55,13 +56,12 @@ pub struct Algorithm {
     pub summary_en: &'static str,
     /// The shown Rust and NumPy sources (see [`Shown`]).
     pub shown: Shown,
-    /// Presets; the first one is the default input.
-    pub presets: &'static [presets::Preset],
-    /// JSON list of the input fields (see README).
-    pub schema: &'static str,
+    /// Whether it has a backward pass (`step!(rec, backward)`): its trace
+    /// then keeps half of the step budget for that pass.
+    pub backward: bool,
 }
 
-pub const ALGORITHMS: [Algorithm; 7] = [
+pub const ALGORITHMS: [Algorithm; 8] = [
     Algorithm {
         id: "backprop",
         title_zh: "反向传播",
@@ -69,8 +69,7 @@ pub const ALGORITHMS: [Algorithm; 7] = [
         summary_zh: "一个小型多层感知机的前向、反向传播和一次 SGD 更新，逐步显示每个 δ 和梯度。",
         summary_en: "Forward pass, backward pass and one SGD step of a small MLP, showing every δ and gradient.",
         shown: sources::BACKPROP,
-        presets: presets::BACKPROP,
-        schema: presets::BACKPROP_SCHEMA,
+        backward: true,
     },
     Algorithm {
         id: "softmax",
@@ -79,8 +78,7 @@ pub const ALGORITHMS: [Algorithm; 7] = [
         summary_zh: "数值稳定的 softmax、log-softmax、交叉熵及其梯度 p − y，并演示朴素写法为何溢出。",
         summary_en: "Stable softmax, log-softmax, cross-entropy and its gradient p − y, and why the naive form overflows.",
         shown: sources::SOFTMAX,
-        presets: presets::SOFTMAX,
-        schema: presets::SOFTMAX_SCHEMA,
+        backward: true,
     },
     Algorithm {
         id: "conv2d",
@@ -89,8 +87,7 @@ pub const ALGORITHMS: [Algorithm; 7] = [
         summary_zh: "多通道二维卷积的前向（逐个窗口）与反向传播，支持步长、填充和空洞。",
         summary_en: "Multi-channel 2-D convolution forward (window by window) and backward, with stride, padding and dilation.",
         shown: sources::CONV2D,
-        presets: presets::CONV2D,
-        schema: presets::CONV2D_SCHEMA,
+        backward: true,
     },
     Algorithm {
         id: "iou",
@@ -99,8 +96,7 @@ pub const ALGORITHMS: [Algorithm; 7] = [
         summary_zh: "两个框的 IoU、GIoU、DIoU、CIoU，包括不相交的情况。",
         summary_en: "IoU, GIoU, DIoU and CIoU of two boxes, including boxes that do not overlap.",
         shown: sources::IOU,
-        presets: presets::IOU,
-        schema: presets::IOU_SCHEMA,
+        backward: false,
     },
     Algorithm {
         id: "nms",
@@ -109,8 +105,7 @@ pub const ALGORITHMS: [Algorithm; 7] = [
         summary_zh: "按分数贪心地保留框并抑制与之重叠超过阈值的框。",
         summary_en: "Greedy NMS: keep the best box, suppress the boxes that overlap it beyond the threshold.",
         shown: sources::NMS,
-        presets: presets::NMS,
-        schema: presets::NMS_SCHEMA,
+        backward: false,
     },
     Algorithm {
         id: "auc",
@@ -119,8 +114,7 @@ pub const ALGORITHMS: [Algorithm; 7] = [
         summary_zh: "按分数排序、扫过阈值画出 ROC 曲线，用梯形法和秩和公式计算 AUC（含并列分数）。",
         summary_en: "Sort by score, sweep thresholds to draw the ROC curve, and compute AUC by trapezoids and by rank sums (with ties).",
         shown: sources::AUC,
-        presets: presets::AUC,
-        schema: presets::AUC_SCHEMA,
+        backward: false,
     },
     Algorithm {
         id: "batchnorm",
@@ -129,8 +123,16 @@ pub const ALGORITHMS: [Algorithm; 7] = [
         summary_zh: "批归一化的训练/推理前向传播与反向传播（紧凑公式）。",
         summary_en: "Batch-norm forward in training and inference mode, and its backward pass in the compact form.",
         shown: sources::BATCHNORM,
-        presets: presets::BATCHNORM,
-        schema: presets::BATCHNORM_SCHEMA,
+        backward: true,
+    },
+    Algorithm {
+        id: "attention",
+        title_zh: "缩放点积注意力",
+        title_en: "Scaled dot-product attention",
+        summary_zh: "Q、K、V 的注意力前向（分数、稳定 softmax、加权求和，可选因果掩码）与反向传播 ∂Q、∂K、∂V，以及为什么要除以 √d。",
+        summary_en: "Attention forward (scores, stable softmax, weighted sum, optional causal mask) and backward (∂Q, ∂K, ∂V), and why the scores are divided by √d.",
+        shown: sources::ATTENTION,
+        backward: true,
     },
 ];
 
@@ -164,8 +166,9 @@ pub fn algorithms() -> String {
     out
 }
 
-/// `{rust_source, rust_first_line, step_calls, numpy_source}`: the texts the
-/// trace's line numbers refer to, or an error object for an unknown id.
+/// `{rust_source, rust_first_line, step_calls, numpy_source, defaults,
+/// presets, input_schema}`: the texts the trace's line numbers refer to and
+/// the inputs the page offers, or an error object for an unknown id.
 /// Native only; `cargo run -p xtask -- wasm` writes them to `pkg/sources/`.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn sources(id: &str) -> String {
@@ -187,39 +190,64 @@ pub fn sources(id: &str) -> String {
     }
     out.push_str("],\"numpy_source\":");
     write_str(&mut out, text.numpy);
+    out.push(',');
+    push_inputs(&mut out, a);
     out.push('}');
     out
 }
 
-/// `{id, defaults, presets, input_schema, limits}`, or an error object for an
-/// unknown id. The shown source texts are in [`sources`]: they are a third of
-/// the bundle, so the browser fetches them as data (`pkg/sources/<id>.json`,
-/// written by the xtask from this crate) and only for the algorithm on the page.
+/// Presets (the first one is the default input) and the input schema (JSON
+/// list of the input fields, see README) of one algorithm. Native only: they
+/// are data of one page, so the browser fetches them with the shown texts
+/// (`pkg/sources/<id>.json`) instead of carrying all of them in the module.
+#[cfg(not(target_arch = "wasm32"))]
+impl Algorithm {
+    pub fn presets(&self) -> &'static [presets::Preset] {
+        presets::of(self.id).0
+    }
+    pub fn schema(&self) -> &'static str {
+        presets::of(self.id).1
+    }
+}
+
+/// `"defaults":…,"presets":[…],"input_schema":…` of one algorithm.
+#[cfg(not(target_arch = "wasm32"))]
+fn push_inputs(out: &mut String, a: &Algorithm) {
+    out.push_str("\"defaults\":");
+    out.push_str(a.presets()[0].input);
+    out.push_str(",\"presets\":[");
+    for (i, p) in a.presets().iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"id\":");
+        write_str(out, p.id);
+        out.push_str(",\"title_zh\":");
+        write_str(out, p.title_zh);
+        out.push_str(",\"title_en\":");
+        write_str(out, p.title_en);
+        out.push_str(",\"input\":");
+        out.push_str(p.input);
+        out.push('}');
+    }
+    out.push_str("],\"input_schema\":");
+    out.push_str(a.schema());
+}
+
+/// `{id, defaults, presets, input_schema, limits}` natively, `{id, limits}`
+/// in WebAssembly (where the rest comes with the shown texts, see
+/// [`sources`]), or an error object for an unknown id.
 pub fn describe(id: &str) -> String {
     let Some(a) = find(id) else {
         return error_json(&unknown(id));
     };
     let mut out = String::from("{\"id\":");
     write_str(&mut out, a.id);
-    out.push_str(",\"defaults\":");
-    out.push_str(a.presets[0].input);
-    out.push_str(",\"presets\":[");
-    for (i, p) in a.presets.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str("{\"id\":");
-        write_str(&mut out, p.id);
-        out.push_str(",\"title_zh\":");
-        write_str(&mut out, p.title_zh);
-        out.push_str(",\"title_en\":");
-        write_str(&mut out, p.title_en);
-        out.push_str(",\"input\":");
-        out.push_str(p.input);
-        out.push('}');
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        out.push(',');
+        push_inputs(&mut out, a);
     }
-    out.push_str("],\"input_schema\":");
-    out.push_str(a.schema);
     out.push_str(&format!(
         ",\"limits\":{{\"max_steps\":{MAX_STEPS},\"max_numbers\":{MAX_NUMBERS},\"max_abs\":{},\"max_input_bytes\":{MAX_INPUT_BYTES}}}}}",
         crate::json::Num(crate::trace::check::MAX_ABS)
@@ -279,7 +307,11 @@ fn run_inner(id: &str, input: &str) -> Result<String, InputError> {
             "the input must be a JSON object",
         ));
     }
-    let mut trace = Trace::default();
+    let mut trace = if algo.backward {
+        Trace::split()
+    } else {
+        Trace::default()
+    };
     let mut result = String::new();
     match id {
         "backprop" => {
@@ -392,6 +424,24 @@ fn run_inner(id: &str, input: &str) -> Result<String, InputError> {
                 ],
             );
         }
+        "attention" => {
+            let p = parse::attention(&json)?;
+            p.validate()?;
+            let r = attention::attention(&p, &mut trace);
+            let (qk, qv, kd) = ([p.n_q, p.n_k], [p.n_q, p.d_v], [p.n_k, p.d]);
+            write_fields(
+                &mut result,
+                &[
+                    ("scores", F::T(&qk, &r.scores)),
+                    ("weights", F::T(&qk, &r.weights)),
+                    ("out", F::T(&qv, &r.out)),
+                    ("grad_scores", F::T(&qk, &r.grad_scores)),
+                    ("grad_q", F::T(&[p.n_q, p.d], &r.grad_q)),
+                    ("grad_k", F::T(&kd, &r.grad_k)),
+                    ("grad_v", F::T(&[p.n_k, p.d_v], &r.grad_v)),
+                ],
+            );
+        }
         _ => {
             let p = parse::batchnorm(&json)?;
             p.validate()?;
@@ -416,7 +466,12 @@ fn run_inner(id: &str, input: &str) -> Result<String, InputError> {
     let mut out = String::with_capacity(64 + trace.numbers * 20);
     out.push_str("{\"ok\":true,\"steps\":");
     write_steps(&mut out, algo, &trace.steps);
-    out.push_str(&format!(",\"skipped\":{},\"result\":", trace.skipped));
+    out.push_str(&format!(",\"skipped\":{},\"backward\":", trace.skipped));
+    match trace.backward {
+        Some(k) => out.push_str(&k.to_string()),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"result\":");
     out.push_str(&result);
     out.push('}');
     Ok(out)
@@ -695,6 +750,12 @@ pub mod parse {
             loss: [Loss::Mse, Loss::SoftmaxCe][choice(j, "loss", &["mse", "softmax_ce"])?],
             lr: scalar(j, "lr")?,
         };
+        // Sizes first: an empty or too long x, y or b1 is that field's error,
+        // not a shape error of the matrix sized by it.
+        let max = crate::algo::backprop::MAX_UNITS;
+        crate::trace::check::range("x", p.x.len(), 1, max)?;
+        crate::trace::check::range("b1", p.b1.len(), 1, max)?;
+        crate::trace::check::range("y", p.y.len(), 1, max)?;
         if w1s != [p.b1.len(), p.x.len()] {
             return Err(dims_error(
                 "w1",
@@ -743,16 +804,20 @@ pub mod parse {
             padding: integer(j, "padding")?,
             dilation: integer(j, "dilation")?,
             grad_out: Vec::new(),
+            grad_out_shape: Vec::new(),
         };
         // Check sizes before building a default gradient of their size.
         let (oh, ow) = a.out_shape();
         let small = a.c_out <= conv2d::MAX_CHANNELS
             && oh <= 4 * conv2d::MAX_SIDE
             && ow <= 4 * conv2d::MAX_SIDE;
-        a.grad_out = match j.get("grad_out") {
+        (a.grad_out_shape, a.grad_out) = match j.get("grad_out") {
             // All ones (∂L/∂y for L = Σ y); oversized inputs fail validation first.
-            None | Some(Json::Null) => vec![1.0; if small { a.c_out * oh * ow } else { 0 }],
-            Some(_) => tensor(j, "grad_out", 3)?.1,
+            None | Some(Json::Null) => (
+                vec![a.c_out, oh, ow],
+                vec![1.0; if small { a.c_out * oh * ow } else { 0 }],
+            ),
+            Some(_) => tensor(j, "grad_out", 3)?,
         };
         Ok(a)
     }
@@ -817,12 +882,57 @@ pub mod parse {
         })
     }
 
+    pub fn attention(j: &Json) -> Result<attention::Attention, InputError> {
+        let (qs, q) = tensor(j, "q", 2)?;
+        let (ks, k) = tensor(j, "k", 2)?;
+        let (vs, v) = tensor(j, "v", 2)?;
+        if ks[1] != qs[1] {
+            return Err(dims_error(
+                "k",
+                "q 的维度 d（第 2 维）",
+                "the dimension d of q (its dimension 2)",
+            ));
+        }
+        if vs[0] != ks[0] {
+            return Err(dims_error(
+                "v",
+                "k 的行数（每个键一个值）",
+                "the rows of k (one value per key)",
+            ));
+        }
+        let (grad_out_shape, grad_out) = match j.get("grad_out") {
+            // All ones (∂L/∂O for L = Σ O); oversized inputs fail validation first.
+            None | Some(Json::Null) => {
+                let n = if qs[0] <= attention::MAX_TOKENS && vs[1] <= attention::MAX_DIM {
+                    qs[0] * vs[1]
+                } else {
+                    0
+                };
+                (vec![qs[0], vs[1]], vec![1.0; n])
+            }
+            Some(_) => tensor(j, "grad_out", 2)?,
+        };
+        Ok(attention::Attention {
+            n_q: qs[0],
+            n_k: ks[0],
+            d: qs[1],
+            d_v: vs[1],
+            q,
+            k,
+            v,
+            causal: choice(j, "mask", &["none", "causal"])? == 1,
+            scaled: choice(j, "scale", &["sqrt_d", "none"])? == 0,
+            grad_out,
+            grad_out_shape,
+        })
+    }
+
     pub fn batchnorm(j: &Json) -> Result<batchnorm::BatchNorm, InputError> {
         let (xs, x) = tensor(j, "x", 2)?;
         let training = choice(j, "mode", &["train", "eval"])? == 0;
-        let grad_out = match j.get("grad_out") {
-            None | Some(Json::Null) => vec![1.0; x.len()],
-            Some(_) => tensor(j, "grad_out", 2)?.1,
+        let (grad_out_shape, grad_out) = match j.get("grad_out") {
+            None | Some(Json::Null) => (xs.clone(), vec![1.0; x.len()]),
+            Some(_) => tensor(j, "grad_out", 2)?,
         };
         Ok(batchnorm::BatchNorm {
             n: xs[0],
@@ -836,6 +946,7 @@ pub mod parse {
             eps: scalar(j, "eps")?,
             training,
             grad_out,
+            grad_out_shape,
         })
     }
 }

@@ -357,10 +357,13 @@ pub fn format_number(out: &mut String, x: f64) {
         n = scale10(a, 15 - e).round() as u64;
         e -= 1;
     }
-    let mut digits = n.to_string();
-    while digits.len() > 1 && digits.ends_with('0') {
+    // The digits as bytes: slicing a `str` would pull core's char-boundary
+    // panic message (and with it Unicode tables) into the bundle.
+    let mut digits = n.to_string().into_bytes();
+    while digits.len() > 1 && digits.last() == Some(&b'0') {
         digits.pop();
     }
+    let push = |out: &mut String, bytes: &[u8]| bytes.iter().for_each(|&b| out.push(b as char));
     let len = digits.len() as i32;
     if (-6..21).contains(&e) {
         if e < 0 {
@@ -368,22 +371,22 @@ pub fn format_number(out: &mut String, x: f64) {
             for _ in 0..(-e - 1) {
                 out.push('0');
             }
-            out.push_str(&digits);
+            push(out, &digits);
         } else if len <= e + 1 {
-            out.push_str(&digits);
+            push(out, &digits);
             for _ in 0..(e + 1 - len) {
                 out.push('0');
             }
         } else {
-            out.push_str(&digits[..(e + 1) as usize]);
+            push(out, &digits[..(e + 1) as usize]);
             out.push('.');
-            out.push_str(&digits[(e + 1) as usize..]);
+            push(out, &digits[(e + 1) as usize..]);
         }
     } else {
-        out.push_str(&digits[..1]);
+        push(out, &digits[..1]);
         if len > 1 {
             out.push('.');
-            out.push_str(&digits[1..]);
+            push(out, &digits[1..]);
         }
         out.push('e');
         out.push_str(&e.to_string());

@@ -66,6 +66,9 @@ pub struct Step {
 pub trait Recorder {
     fn wants(&mut self, key: bool) -> bool;
     fn record(&mut self, step: Step);
+    /// The backward pass starts here (`step!(rec, backward)`): the steps from
+    /// now on are the backward part of the trace.
+    fn backward(&mut self) {}
 }
 
 /// Records nothing and costs nothing: what tests and benchmarks call.
@@ -92,6 +95,11 @@ pub const MAX_STEPS: usize = 2000;
 pub const MAX_NUMBERS: usize = 150_000;
 
 /// Records every step (up to [`MAX_STEPS`] detail steps).
+///
+/// A trace made with [`Trace::split`] (an algorithm with a backward pass)
+/// gives the forward part at most half of the budget and the backward part
+/// the rest, so that a long forward pass (a large convolution) can never
+/// leave the backward pass without a single detail step.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
     pub steps: Vec<Step>,
@@ -99,11 +107,31 @@ pub struct Trace {
     pub skipped: usize,
     /// Numbers recorded so far (all values of all steps).
     pub numbers: usize,
+    /// Index of the first step of the backward pass, once it started.
+    pub backward: Option<usize>,
+    /// Whether the forward part is limited to half of the budget.
+    split: bool,
+}
+
+impl Trace {
+    /// A trace whose forward and backward parts share the budget.
+    pub fn split() -> Trace {
+        Trace {
+            split: true,
+            ..Trace::default()
+        }
+    }
 }
 
 impl Recorder for Trace {
     fn wants(&mut self, key: bool) -> bool {
-        if key || (self.steps.len() < MAX_STEPS && self.numbers < MAX_NUMBERS) {
+        let half = self.split && self.backward.is_none();
+        let (steps, numbers) = if half {
+            (MAX_STEPS / 2, MAX_NUMBERS / 2)
+        } else {
+            (MAX_STEPS, MAX_NUMBERS)
+        };
+        if key || (self.steps.len() < steps && self.numbers < numbers) {
             true
         } else {
             self.skipped += 1;
@@ -114,9 +142,15 @@ impl Recorder for Trace {
         self.numbers += step.values.iter().map(|v| v.data.len()).sum::<usize>();
         self.steps.push(step);
     }
+    fn backward(&mut self) {
+        self.backward.get_or_insert(self.steps.len());
+    }
 }
 
 /// Records a step describing the statement on the line just above.
+///
+/// `step!(rec, backward)` marks where the backward pass starts (see
+/// [`Trace::split`]).
 ///
 /// `step!(rec, key, "numpy_tag", zh, en, [values…], {"name" => cells, …})`
 /// (or `values: an_expression_giving_a_Vec<Value>` instead of `[values…]`)
@@ -125,6 +159,9 @@ impl Recorder for Trace {
 /// `rec.wants(key)`.
 #[macro_export]
 macro_rules! step {
+    ($rec:expr, backward) => {
+        $crate::trace::Recorder::backward($rec)
+    };
     ($rec:expr, $key:expr, $tag:literal, $zh:expr, $en:expr, [$($v:expr),* $(,)?] $(, {$($hk:literal => $hv:expr),* $(,)?})? $(,)?) => {
         $crate::step!($rec, $key, $tag, $zh, $en, values: vec![$($v),*] $(, {$($hk => $hv),*})?)
     };
@@ -143,10 +180,30 @@ macro_rules! step {
     };
 }
 
-/// `x` rounded to 4 decimals, for sentences (`{:.4}` would pull a second
+/// `x` rounded to `d` decimals (`{:.4}` would pull a second
 /// float-formatting algorithm into the WebAssembly bundle).
-pub fn round4(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
+fn round_to(x: f64, d: i32) -> f64 {
+    let p = 10f64.powi(d);
+    (x * p).round() / p
+}
+
+/// `x` for a sentence: to 4 decimals, with `≈` in front when that rounded it.
+pub fn about(x: f64) -> String {
+    let r = round_to(x, 4);
+    format!("{}{}", if r == x { "" } else { "≈" }, crate::json::Num(r))
+}
+
+/// `= x` or `≈ x` for a sentence that compares `x` with `t`: to 4 decimals,
+/// or to as many more as it takes to keep the comparison true of the shown
+/// number (an IoU of 0.5000375 is not "0.5" beside a threshold of 0.5).
+pub fn equals(x: f64, t: f64) -> String {
+    let mut d = 4;
+    let mut r = round_to(x, d);
+    while d < 15 && ((r > t) != (x > t) || (r == t) != (x == t)) {
+        d += 1;
+        r = round_to(x, d);
+    }
+    format!("{} {}", if r == x { "=" } else { "≈" }, crate::json::Num(r))
 }
 
 /// A step's sentence from a literal or a `format!` result; not inlined, so
@@ -235,6 +292,31 @@ pub mod check {
         }
     }
 
+    /// A tensor's shape equals the one its use requires (a transposed
+    /// tensor has the right count but the wrong shape).
+    pub fn shape(field: &str, got: &[usize], expected: &[usize]) -> Result<(), InputError> {
+        if got == expected {
+            return Ok(());
+        }
+        let show = |s: &[usize]| {
+            let dims: Vec<String> = s.iter().map(|d| d.to_string()).collect();
+            format!("[{}]", dims.join(", "))
+        };
+        Err(InputError::new(
+            field,
+            format!(
+                "{field} 的形状应是 {}，实际为 {}",
+                show(expected),
+                show(got)
+            ),
+            format!(
+                "{field} must have shape {}, got {}",
+                show(expected),
+                show(got)
+            ),
+        ))
+    }
+
     /// `lo <= n <= hi` for a size or count.
     pub fn range(field: &str, n: usize, lo: usize, hi: usize) -> Result<(), InputError> {
         if (lo..=hi).contains(&n) {
@@ -293,6 +375,18 @@ mod tests {
     }
 
     #[test]
+    fn sentences_round_only_visibly_and_never_across_a_threshold() {
+        assert_eq!(about(0.25), "0.25");
+        assert_eq!(about(1.0 / 3.0), "≈0.3333");
+        assert_eq!(equals(0.5000375, 0.5), "≈ 0.50004");
+        assert_eq!(equals(0.49999, 0.5), "= 0.49999");
+        assert_eq!(equals(0.4999999, 0.5), "= 0.4999999");
+        assert_eq!(equals(0.499999963, 0.5), "≈ 0.49999996");
+        assert_eq!(equals(0.5, 0.5), "= 0.5");
+        assert_eq!(equals(0.123456, 0.5), "≈ 0.1235");
+    }
+
+    #[test]
     fn detail_steps_stop_at_the_cap_but_key_steps_do_not() {
         let mut t = Trace::default();
         for _ in 0..MAX_STEPS + 10 {
@@ -301,5 +395,23 @@ mod tests {
         step!(&mut t, true, "t", "k", "k", []);
         assert_eq!(t.steps.len(), MAX_STEPS + 1);
         assert_eq!(t.skipped, 10);
+    }
+
+    #[test]
+    fn a_split_trace_keeps_half_of_the_budget_for_the_backward_pass() {
+        let mut t = Trace::split();
+        for _ in 0..MAX_STEPS {
+            step!(&mut t, false, "t", "fwd", "fwd", []);
+        }
+        step!(&mut t, true, "t", "fwd done", "fwd done", []);
+        step!(&mut t, backward);
+        for _ in 0..MAX_STEPS {
+            step!(&mut t, false, "t", "bwd", "bwd", []);
+        }
+        let count = |s: &str| t.steps.iter().filter(|x| x.en == s).count();
+        assert_eq!(count("fwd"), MAX_STEPS / 2);
+        assert_eq!(t.backward, Some(MAX_STEPS / 2 + 1));
+        assert_eq!(count("bwd"), MAX_STEPS - MAX_STEPS / 2 - 1);
+        assert_eq!(t.skipped, MAX_STEPS / 2 + MAX_STEPS / 2 + 1);
     }
 }

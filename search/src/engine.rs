@@ -4,7 +4,7 @@
 //! Ranking is scored, never filtered: a document that matches more of the
 //! query's units ranks first (all of them before most of them), then by the
 //! sum of its BM25F impacts, raised when its title asks what the query's
-//! question words ask. A unit matches through its own term, or, when that term
+//! question words ask, and, for a query typed in Chinese, for a Chinese answer. A unit matches through its own term, or, when that term
 //! is missing, through fallbacks that count for less: a word being typed
 //! through the words it begins, an unknown word through the words a typo
 //! away, a pair that occurs nowhere through its two characters. A page
@@ -12,10 +12,10 @@
 //!
 //! Files arrive in rounds: [`Engine::missing_files`] names what the query
 //! needs given what is loaded (first its terms' shards; then, knowing which
-//! terms occur, vocabulary files and the fallbacks' shards), the page fetches
-//! them and asks again until nothing is missing.
+//! terms occur, the shards of the vocabulary and of the fallbacks), the page
+//! fetches them and asks again until nothing is missing.
 
-use crate::files::{docs_file, shard_file, vocab_file};
+use crate::files::{docs_file, shard_file, vocab_term};
 use crate::fuzzy::{completions, corrections, max_typos, vocab_key};
 use crate::query::{Query, Unit};
 use crate::shard_of;
@@ -51,6 +51,10 @@ const CHAR_WEIGHT: f32 = 0.3;
 /// How much more a document scores for each question word of the query
 /// its title asks too (`过拟合怎么办` → `如何解决高方差（过拟合）？`).
 const INTENT_BOOST: f32 = 0.3;
+/// How much more a document in Chinese scores for a query typed with
+/// Chinese characters, among equally good answers in both languages: the
+/// reader asks in the language they read (`AUC怎么算`).
+const LANGUAGE_BOOST: f32 = 0.2;
 /// Completions of a word being typed, and corrections of an unknown word, tried.
 const COMPLETIONS: usize = 5;
 const CORRECTIONS: usize = 3;
@@ -80,9 +84,7 @@ pub struct Engine {
     /// term → [(doc, impact × IMPACT_SCALE)], for the shards loaded so far.
     postings: HashMap<String, Vec<(u32, u32)>>,
     loaded: Vec<bool>,
-    /// The first letters that have a vocabulary file.
-    vocab_keys: Vec<char>,
-    /// Vocabulary files loaded so far: (first letter, words, most frequent first).
+    /// Vocabulary lists loaded so far: (first letter, words, most frequent first).
     vocab: Vec<(char, Vec<String>)>,
 }
 
@@ -127,7 +129,7 @@ impl Matcher {
 }
 
 /// How each unit of a query can match, the intents its titles may share,
-/// and the vocabulary files that would tell more.
+/// and the vocabulary lists that would tell more.
 #[derive(Debug, Default)]
 struct Plan {
     units: Vec<Matcher>,
@@ -146,10 +148,6 @@ impl Engine {
             let Some((key, value)) = line.split_once('=') else {
                 continue;
             };
-            if key.trim() == "vocab" {
-                engine.vocab_keys = value.trim().chars().collect();
-                continue;
-            }
             let number = || {
                 value
                     .trim()
@@ -173,23 +171,23 @@ impl Engine {
         Ok(engine)
     }
 
-    /// Index files the query needs that are not loaded yet (`shards/3.txt`,
-    /// `vocab/r.txt`); empty when it can be answered.
+    /// Index files the query needs that are not loaded yet (`shards/3.txt`);
+    /// empty when it can be answered.
     pub fn missing_files(&self, query: &str) -> Vec<String> {
         let plan = self.plan(&Query::parse(query));
+        let vocab: Vec<String> = plan.vocab.iter().map(|&key| vocab_term(key)).collect();
         let mut ids: Vec<u32> = plan
             .units
             .iter()
             .flat_map(Matcher::terms)
             .chain(plan.intents.iter().map(String::as_str))
+            .chain(vocab.iter().map(String::as_str))
             .map(|t| shard_of(t, self.shards))
             .filter(|&id| !self.loaded.get(id as usize).copied().unwrap_or(true))
             .collect();
         ids.sort_unstable();
         ids.dedup();
-        let mut files: Vec<String> = ids.into_iter().map(shard_file).collect();
-        files.extend(plan.vocab.into_iter().map(vocab_file));
-        files
+        ids.into_iter().map(shard_file).collect()
     }
 
     /// Adds a file named by [`Engine::missing_files`].
@@ -200,15 +198,6 @@ impl Engine {
             .and_then(|n| n.parse().ok())
         {
             self.add_shard(id, text);
-        } else if let Some(key) = name
-            .strip_prefix("vocab/")
-            .and_then(|n| n.strip_suffix(".txt"))
-            .and_then(|n| n.chars().next())
-        {
-            if self.vocab_of(key).is_none() {
-                self.vocab
-                    .push((key, text.lines().map(str::to_string).collect()));
-            }
         }
     }
 
@@ -220,6 +209,11 @@ impl Engine {
             let Some((term, list)) = line.split_once('\t') else {
                 continue;
             };
+            if let Some(key) = term.strip_prefix('^').and_then(|k| k.chars().next()) {
+                let words = list.split(' ').map(str::to_string).collect();
+                self.vocab.push((key, words));
+                continue;
+            }
             // `gap:impact` pairs; the document is the running sum of the gaps.
             let mut doc = 0u32;
             let entries = list
@@ -297,7 +291,7 @@ impl Engine {
 
     /// The words a word being typed begins, or the words a typo away from an
     /// unknown word, once its own shard says whether it occurs; the
-    /// vocabulary file they come from is noted when it is not loaded yet.
+    /// vocabulary list they come from is noted when its shard is not loaded yet.
     fn word_fallbacks(
         &self,
         stem: &str,
@@ -310,13 +304,14 @@ impl Engine {
             return Vec::new();
         }
         let key = vocab_key(typed);
-        let Some(words) = self.vocab_of(key) else {
-            // No file: no word of the site starts with that letter.
-            if self.vocab_keys.contains(&key) && !vocab.contains(&key) {
+        if !self.is_loaded(&vocab_term(key)) {
+            if !vocab.contains(&key) {
                 vocab.push(key);
             }
             return Vec::new();
-        };
+        }
+        // Loaded and not there: no word of the site starts with that letter.
+        let words = self.vocab_of(key).unwrap_or(&[]);
         let mut ways = Vec::new();
         if prefix {
             ways.extend(
@@ -414,8 +409,13 @@ impl Engine {
             Filter::Zh => hit.doc < zh,
             Filter::En => hit.doc >= zh,
         });
+        let chinese = plan.units.iter().any(|m| matches!(m, Matcher::Run { .. }))
+            || query.chars().any(crate::tokenize::is_cjk);
         for hit in &mut hits {
             hit.score *= 1.0 + INTENT_BOOST * hit.intents as f32;
+            if chinese && hit.doc < zh {
+                hit.score *= 1.0 + LANGUAGE_BOOST;
+            }
         }
         hits.sort_unstable_by(|a, b| {
             b.coverage
@@ -746,14 +746,16 @@ mod tests {
             }
             rounds += 1;
         }
-        // The word's shard; the vocabulary; the shards of its completions.
+        // The word's shard; the vocabulary's; the shards of its completions.
         assert!((2..=3).contains(&rounds), "{rounds} rounds");
-        for name in e.missing_files("zebra") {
-            e.add_file(&name, &files.files[&name]);
+        for _ in 0..2 {
+            for name in e.missing_files("zebra") {
+                e.add_file(&name, &files.files[&name]);
+            }
         }
         assert!(
             e.missing_files("zebra").is_empty(),
-            "no vocabulary file is asked for that does not exist (no word starts with z)"
+            "a vocabulary that does not exist is asked for once (no word starts with z)"
         );
         assert_eq!(e.search("receptiv", Filter::Both, 10).len(), 1);
         assert_eq!(e.doc_location(0), ("docs/0/0.json".to_string(), 0));

@@ -12,7 +12,10 @@ pub fn docs_file(chunk: u32, per_folder: u32) -> String {
     format!("docs/{}/{chunk}.json", chunk / per_folder.max(1))
 }
 
-/// The vocabulary of the words that start with `key` (see [`crate::fuzzy::vocab_key`]).
-pub fn vocab_file(key: char) -> String {
-    format!("vocab/{key}.txt")
+/// The shard line that holds the vocabulary of the words that start with
+/// `key` (see [`crate::fuzzy::vocab_key`]): `^r<TAB>word word …`. Kept in the
+/// shards, the vocabulary needs no files of its own (which a site could
+/// stop having, and `serve` would then keep).
+pub fn vocab_term(key: char) -> String {
+    format!("^{key}")
 }

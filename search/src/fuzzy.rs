@@ -1,9 +1,9 @@
 //! Words a typed word may mean: the words it begins (it is still being
 //! typed) and the words one or two typos away (`recpetive` → `receptive`).
 //!
-//! Candidates come from the site's vocabulary, one file per first letter
-//! (`vocab/r.txt`, words as written, most frequent first), so a word is
-//! looked up in the part of the vocabulary that shares its first letter:
+//! Candidates come from the site's vocabulary, one list per first letter
+//! (words as written, most frequent first, in the shard of `^r`), so a word
+//! is looked up in the part of the vocabulary that shares its first letter:
 //! like most search engines we trust the first letter, which keeps the
 //! download small.
 
@@ -18,7 +18,7 @@ pub fn max_typos(len: usize) -> usize {
     }
 }
 
-/// The vocabulary file a word is looked up in (`a`…`z`, `0`…`9`, `_` for the rest).
+/// The vocabulary list a word is looked up in (`a`…`z`, `0`…`9`, `_` for the rest).
 pub fn vocab_key(word: &str) -> char {
     match word.chars().next() {
         Some(c) if c.is_ascii_alphanumeric() => c.to_ascii_lowercase(),

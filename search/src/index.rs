@@ -1,5 +1,5 @@
-//! Building the index: documents in, text files out (meta, term shards, the
-//! vocabulary, document chunks).
+//! Building the index: documents in, text files out (meta, term shards with
+//! the vocabulary in them, document chunks).
 //!
 //! A document is a question with its answer, or a section of a page. Scores
 //! are BM25F impacts computed here, once, so the browser only adds numbers:
@@ -72,9 +72,10 @@ const K1: f32 = 1.2;
 /// is only that word.
 const B: f32 = 0.75;
 const TITLE_B: f32 = 0.5;
-/// A word of the title adds this much (×idf) beyond the saturated sum of
-/// the fields: however often a section repeats a word, the section titled
-/// by it is the one about it.
+/// A word of the title adds this much (×idf, divided like the title's
+/// frequency by the title's length) beyond the saturated sum of the fields:
+/// however often a section repeats a word, the section titled by it is the
+/// one about it, the more so the shorter its title.
 const TITLE_BONUS: f32 = 0.5;
 /// Sections that repeat or point elsewhere (a summary, references,
 /// exercises) are a worse answer than the section that explains: their
@@ -99,7 +100,7 @@ const MINOR_TITLES: &[&str] = &[
     "further reading",
 ];
 
-pub use crate::files::{shard_file, vocab_file};
+pub use crate::files::{shard_file, vocab_term};
 
 /// The index file of document chunk `chunk`, below the index folder.
 pub fn docs_file(chunk: u32) -> String {
@@ -162,7 +163,7 @@ pub fn build(docs: &[Doc], glossary: &[(String, String)]) -> IndexFiles {
         })
         .collect();
     // Shard `s` is the `s / SHARD_GROUPS`-th text of group `s % SHARD_GROUPS`.
-    let shards: Vec<String> = (0..shard_count)
+    let mut shards: Vec<String> = (0..shard_count)
         .map(|s| {
             by_group[(s % SHARD_GROUPS) as usize]
                 .next()
@@ -172,21 +173,24 @@ pub fn build(docs: &[Doc], glossary: &[(String, String)]) -> IndexFiles {
 
     let chunks: Vec<String> = ordered.par_chunks(DOCS_PER_CHUNK).map(docs_json).collect();
     let mut files = BTreeMap::new();
-    let vocabulary = vocabulary(&runs);
-    let vocab_keys: String = vocabulary.keys().collect();
+    for (key, words) in vocabulary(&runs) {
+        let term = vocab_term(key);
+        let shard = &mut shards[crate::shard_of(&term, shard_count) as usize];
+        shard.push_str(&term);
+        shard.push('\t');
+        shard.push_str(&words);
+        shard.push('\n');
+    }
     files.insert(
         "meta.txt".to_string(),
         format!(
-            "version=2\nshards={shard_count}\nchunk={DOCS_PER_CHUNK}\nfolder={CHUNKS_PER_FOLDER}\ndocs={}\nzh={zh_docs}\nvocab={vocab_keys}\npages={}\n",
+            "version=2\nshards={shard_count}\nchunk={DOCS_PER_CHUNK}\nfolder={CHUNKS_PER_FOLDER}\ndocs={}\nzh={zh_docs}\npages={}\n",
             ordered.len(),
             page_runs(&ordered)
         ),
     );
     for (i, shard) in shards.into_iter().enumerate() {
         files.insert(shard_file(i as u32), shard);
-    }
-    for (key, words) in vocabulary {
-        files.insert(vocab_file(key), words);
     }
     for (i, chunk) in chunks.into_iter().enumerate() {
         files.insert(docs_file(i as u32), chunk);
@@ -529,7 +533,11 @@ impl<'l> Bm25<'l> {
         let title_norm = 1.0 - TITLE_B + TITLE_B * len.title / self.avg_title;
         let body_norm = 1.0 - B + B * len.body / self.avg_body;
         let source = if tf.in_source { SOURCE_WEIGHT } else { 0.0 };
-        let bonus = if tf.title > 0.0 { TITLE_BONUS } else { 0.0 };
+        let bonus = if tf.title > 0.0 {
+            TITLE_BONUS / title_norm
+        } else {
+            0.0
+        };
         let tf = tf.title / title_norm + tf.path + (tf.body + source) / body_norm;
         len.prior * idf * (tf * (K1 + 1.0) / (tf + K1) + bonus)
     }
@@ -601,8 +609,8 @@ fn push_postings(line: &mut String, term: &str, list: &[(u32, u32)]) {
     line.push('\n');
 }
 
-/// The vocabulary files: the words used, as written, by first letter, most
-/// frequent first (ties in alphabetical order), one per line.
+/// The vocabulary: the words used, as written, by first letter, most
+/// frequent first (ties in alphabetical order), separated by spaces.
 fn vocabulary(runs: &[Run]) -> BTreeMap<char, String> {
     let mut counts: HashMap<&str, u32> = HashMap::default();
     for (word, n) in runs.iter().flat_map(|r| &r.words) {
@@ -610,13 +618,15 @@ fn vocabulary(runs: &[Run]) -> BTreeMap<char, String> {
     }
     let mut words: Vec<(&str, u32)> = counts.into_iter().collect();
     words.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let mut files: BTreeMap<char, String> = BTreeMap::new();
+    let mut lists: BTreeMap<char, String> = BTreeMap::new();
     for (word, _) in words {
-        let file = files.entry(crate::fuzzy::vocab_key(word)).or_default();
-        file.push_str(word);
-        file.push('\n');
+        let list = lists.entry(crate::fuzzy::vocab_key(word)).or_default();
+        if !list.is_empty() {
+            list.push(' ');
+        }
+        list.push_str(word);
     }
-    files
+    lists
 }
 
 /// The documents of one chunk as a JSON array (what the page shows for a
@@ -717,7 +727,7 @@ mod tests {
     fn chinese_documents_come_first_and_meta_says_so() {
         let files = build(&[doc("en", "A", "x"), doc("zh", "甲", "乙")], &[]);
         assert_eq!(files.docs, 2);
-        assert!(files.files["meta.txt"].contains("docs=2\nzh=1\nvocab=\npages=1,1\n"));
+        assert!(files.files["meta.txt"].contains("docs=2\nzh=1\npages=1,1\n"));
         assert!(files.files[&docs_file(0)].starts_with("[{\"u\":\"zh/甲\""));
     }
 
@@ -774,7 +784,7 @@ mod tests {
         assert!(terms.contains(&"~diff"));
         assert!(!terms.contains(&"区别") && !terms.contains(&"的"));
         assert!(terms.contains(&"维度") && terms.contains(&"normal"));
-        assert_eq!(files.files[&vocab_file('n')], "normalization\n");
+        assert!(shards.contains("^n\tnormalization\n"), "{shards}");
     }
 
     #[test]

@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 /// Generates the deterministic 1,000-page corpus with
-/// `../shared/bench/gen_corpus.py --format raw --seed 42 --unique` (every
-/// formula and code block distinct, as in real notes) into a fresh
-/// temporary folder named after `bench`; returns (work folder, content folder).
+/// `../shared/bench/gen_corpus.py --format raw,mdbook --seed 42 --unique`
+/// (every formula and code block distinct, as in real notes: caches cannot
+/// hide what rendering costs) into a fresh temporary folder named after
+/// `bench`; returns (work folder, content folder). The same pages laid out
+/// for mdBook are in `work/mdbook`.
 pub fn corpus(bench: &str) -> (PathBuf, PathBuf) {
     corpus_of(bench, 1000)
 }
@@ -22,7 +24,7 @@ pub fn corpus_of(bench: &str, pages: usize) -> (PathBuf, PathBuf) {
     let status = Command::new("python3")
         .arg(&script)
         .args(["--out", work.to_str().expect("utf-8 temp path")])
-        .args(["--format", "raw", "--pages", &pages.to_string()])
+        .args(["--format", "raw,mdbook", "--pages", &pages.to_string()])
         .args(["--seed", "42", "--unique"])
         .stdout(Stdio::null())
         .status()

@@ -52,10 +52,20 @@ pub fn highlight(lang: &str, code: &str) -> String {
         return hit;
     }
     let html = match find_syntax(lang) {
-        Some(syntax) => highlight_with(syntax, code).unwrap_or_else(|| plain(lang, code)),
+        Some(syntax) => crate::render_cache::get_or_render("code", &[&syntax.name, code], || {
+            Ok::<_, ()>(highlight_with(syntax, code).unwrap_or_else(|| plain(lang, code)))
+        })
+        .unwrap_or_else(|()| plain(lang, code)),
         None => plain(lang, code),
     };
-    CACHE.with(|c| c.borrow_mut().insert(key, html.clone()));
+    CACHE.with(|c| {
+        let mut cache = c.borrow_mut();
+        // Bounded, like the formula cache: repeats are local.
+        if cache.len() >= 1024 {
+            cache.clear();
+        }
+        cache.insert(key, html.clone())
+    });
     html
 }
 
@@ -83,8 +93,22 @@ fn plain(lang: &str, code: &str) -> String {
     )
 }
 
-/// The part of a fence's info string that names the language (`python check` → `python`).
+/// The part of a fence's info string that names the language
+/// (`python check` → `python`; Pandoc/d2l attributes `{.python .input}` →
+/// `python`; R Markdown `{r, echo=FALSE}` → `r`).
 fn language(info: &str) -> &str {
+    if let Some(attributes) = info.trim().strip_prefix('{') {
+        let attributes = attributes.trim_end_matches('}');
+        let class = attributes
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .find_map(|a| a.strip_prefix('.'));
+        return class.unwrap_or_else(|| {
+            attributes
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .next()
+                .unwrap_or("")
+        });
+    }
     info.split(|c: char| c.is_whitespace() || c == ',' || c == '{')
         .next()
         .unwrap_or("")
@@ -150,5 +174,8 @@ mod tests {
     fn language_is_the_first_word_of_the_info_string() {
         assert_eq!(language("python check"), "python");
         assert_eq!(language("rust,ignore"), "rust");
+        assert_eq!(language("{.python .input  n=3}"), "python");
+        assert_eq!(language("{r, echo=FALSE}"), "r");
+        assert_eq!(language("python {linenos=true}"), "python");
     }
 }

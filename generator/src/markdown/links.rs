@@ -5,6 +5,7 @@
 use super::outline::Spanned;
 use super::sanitize::url_is_safe;
 use super::{escape_html, Pass, LANG_PREFIX, ROOT};
+use crate::diagnostics::Kind;
 use pulldown_cmark::{CowStr, Event, Tag, TagEnd};
 
 /// What the site knows about its files, so this pass needs no file system.
@@ -12,8 +13,10 @@ pub trait Resolver: Sync {
     /// The URL path (from the site root, without the language prefix) of the page
     /// built from `target` (a content-relative `.md` path), or `None` if no such page.
     fn page_path(&self, target: &str) -> Option<String>;
-    /// Whether the page has a question or heading with this id.
-    fn has_anchor(&self, target: &str, lang: crate::lang::Lang, id: &str) -> bool;
+    /// The id on the page that a link's `#fragment` means: the fragment
+    /// itself, or the id of the heading whose GitHub-style slug it is (links
+    /// written for GitHub keep working). `None` when there is no such place.
+    fn anchor(&self, target: &str, lang: crate::lang::Lang, fragment: &str) -> Option<String>;
     /// Whether a non-markdown file exists at this content-relative path.
     fn has_asset(&self, path: &str) -> bool;
 }
@@ -98,7 +101,7 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
             Event::Start(Tag::Link { ref dest_url, .. }) if !url_is_safe(dest_url, false) => {
                 cx.warning(
                     range.start,
-                    "link",
+                    Kind::Link,
                     format!("link to `{dest_url}` removed (only http(s), mailto, ftp and relative links are kept)"),
                 );
                 refused_link = true;
@@ -144,7 +147,45 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
     out
 }
 
-fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> CowStr<'a> {
+/// The page a link without `.md` means, as authors' tools read it:
+/// `a/b` → `a/b.md`; a folder `a/` → its own page (`_index.md`, `index.md`,
+/// `README.md`) or, without one, its section page.
+fn page_file(target: &str, resolver: &dyn Resolver) -> Option<String> {
+    let bare = target.trim_end_matches('/');
+    let candidates = [
+        format!("{bare}.md"),
+        format!("{bare}/_index.md"),
+        format!("{bare}/index.md"),
+        format!("{bare}/README.md"),
+        format!("{bare}/readme.md"),
+    ];
+    candidates
+        .into_iter()
+        .find(|c| resolver.page_path(c).is_some())
+        .or_else(|| (bare.is_empty()).then(|| "_index.md".to_string()))
+}
+
+pub(super) fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> CowStr<'a> {
+    if let Some(fragment) = dest
+        .strip_prefix('#')
+        .filter(|f| !f.is_empty() && !f.starts_with('/'))
+    {
+        // In-page links, often written for GitHub's heading ids.
+        return match cx
+            .resolver
+            .anchor(cx.rel_path, cx.lang, &percent_decode(fragment))
+        {
+            Some(id) => CowStr::from(format!("#{id}")),
+            None => {
+                cx.warning(
+                    offset,
+                    Kind::Link,
+                    format!("no question or heading `#{fragment}` on this page"),
+                );
+                dest.clone()
+            }
+        };
+    }
     if is_external(dest) || dest.is_empty() {
         return dest.clone();
     }
@@ -155,27 +196,37 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> CowS
     let Some(target) = resolve_relative(cx.rel_path, &percent_decode(path)) else {
         cx.warning(
             offset,
-            "link",
+            Kind::Link,
             format!("link `{dest}` points outside the content folder"),
         );
         return dest.clone();
     };
-    if target.ends_with(".md") {
+    let page = if target.ends_with(".md") {
+        Some(target.clone())
+    } else if cx.resolver.has_asset(&target) {
+        None
+    } else {
+        page_file(&target, cx.resolver)
+    };
+    if let Some(target) = page {
         let Some(path) = cx.resolver.page_path(&target) else {
-            cx.error(offset, "link", format!("broken link: no page `{target}`"));
+            cx.error(
+                offset,
+                Kind::Link,
+                format!("broken link: no page `{target}`"),
+            );
             return dest.clone();
         };
         if let Some(id) = fragment.filter(|f| !f.is_empty()) {
-            if !cx
-                .resolver
-                .has_anchor(&target, cx.lang, &percent_decode(id))
-            {
+            let id = percent_decode(id);
+            let Some(id) = cx.resolver.anchor(&target, cx.lang, &id) else {
                 cx.error(
                     offset,
-                    "link",
+                    Kind::Link,
                     format!("broken link: `{target}` has no question or heading `#{id}`"),
                 );
-            }
+                return CowStr::from(format!("{ROOT}{LANG_PREFIX}{path}#{id}"));
+            };
             return CowStr::from(format!("{ROOT}{LANG_PREFIX}{path}#{id}"));
         }
         return CowStr::from(format!("{ROOT}{LANG_PREFIX}{path}"));
@@ -184,15 +235,23 @@ fn rewrite_link<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> CowS
         let suffix = fragment.map_or(String::new(), |f| format!("#{f}"));
         return CowStr::from(format!("{ROOT}{target}{suffix}"));
     }
-    cx.error(offset, "link", format!("broken link: no file `{target}`"));
+    cx.error(
+        offset,
+        Kind::Link,
+        format!("broken link: no file `{target}`"),
+    );
     dest.clone()
 }
 
-fn rewrite_image<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> Option<CowStr<'a>> {
+pub(super) fn rewrite_image<'a>(
+    dest: &CowStr<'a>,
+    offset: usize,
+    cx: &mut Pass<'_>,
+) -> Option<CowStr<'a>> {
     if !url_is_safe(dest, true) {
         cx.warning(
             offset,
-            "image",
+            Kind::Image,
             format!("image source `{dest}` removed; its alt text is shown instead"),
         );
         return None;
@@ -207,7 +266,7 @@ fn rewrite_image<'a>(dest: &CowStr<'a>, offset: usize, cx: &mut Pass<'_>) -> Opt
         None => {
             cx.warning(
                 offset,
-                "image",
+                Kind::Image,
                 format!("missing image `{dest}`; its alt text is shown instead"),
             );
             None

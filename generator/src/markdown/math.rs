@@ -9,6 +9,7 @@
 
 use super::outline::Spanned;
 use super::Pass;
+use crate::diagnostics::Kind;
 use pulldown_cmark::{CowStr, Event};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -104,6 +105,9 @@ fn mathjax_to_katex(tex: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// Formulas remembered per thread (about 3 KB of HTML each).
+const CACHE_ENTRIES: usize = 2048;
+
 /// Renders one formula; `Err` carries KaTeX's message.
 pub fn render_formula(tex: &str, display: bool) -> Result<String, String> {
     let tex = &*mathjax_to_katex(tex);
@@ -130,12 +134,24 @@ pub fn render_formula(tex: &str, display: bool) -> Result<String, String> {
         } else {
             &katex.inline
         };
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            katex::render_to_string(&katex.ctx, tex, settings)
-                .map(|html| stable_svg_attributes(&html))
-                .map_err(|e| e.to_string())
-        }))
-        .unwrap_or_else(|_| Err("the KaTeX renderer failed on this formula".to_string()));
+        let kind = if display {
+            "math-display"
+        } else {
+            "math-inline"
+        };
+        let result = crate::render_cache::get_or_render(kind, &[tex], || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                katex::render_to_string(&katex.ctx, tex, settings)
+                    .map(|html| stable_svg_attributes(&html))
+                    .map_err(|e| e.to_string())
+            }))
+            .unwrap_or_else(|_| Err("the KaTeX renderer failed on this formula".to_string()))
+        });
+        // Bounded: notes repeat formulas near each other, and a site of
+        // distinct formulas must not keep every one in memory.
+        if katex.cache.len() >= CACHE_ENTRIES {
+            katex.cache.clear();
+        }
         katex.cache.insert(key, result.clone());
         result
     })
@@ -264,7 +280,7 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
 fn render<'a>(tex: &str, display: bool, offset: usize, cx: &mut Pass<'_>) -> Event<'a> {
     cx.stats.formulas += 1;
     if let Some(at) = misused_row_separator(tex) {
-        cx.warning(offset, "math", format!(
+        cx.warning(offset, Kind::Math, format!(
             "`\\ ` at position {} separates rows here; write `\\\\` (KaTeX would render a single row)",
             at + 1
         ));
@@ -273,7 +289,7 @@ fn render<'a>(tex: &str, display: bool, offset: usize, cx: &mut Pass<'_>) -> Eve
         Ok(html) if display => format!("<div class=\"math math-display\">{html}</div>"),
         Ok(html) => html,
         Err(message) => {
-            cx.error(offset, "math", format!("KaTeX: {message}"));
+            cx.error(offset, Kind::Math, format!("KaTeX: {message}"));
             let delim = if display { "$$" } else { "$" };
             format!(
                 "<code class=\"math-error\" title=\"{}\">{delim}{}{delim}</code>",

@@ -48,19 +48,63 @@ pub struct MathSpan {
     pub display: bool,
 }
 
-/// A delimiter that opens a formula but is never closed.
+/// A formula that could not be found as written: a delimiter never closed,
+/// or TeX outside any formula (a forgotten `$`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Unclosed {
+pub struct MathProblem {
     pub offset: usize,
-    pub delimiter: &'static str,
+    pub message: String,
 }
+
+/// Common TeX commands: one in plain text means a formula lost its delimiters.
+pub const TEX_COMMANDS: &[&str] = &[
+    "frac",
+    "cfrac",
+    "dfrac",
+    "sum",
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "theta",
+    "lambda",
+    "sigma",
+    "mathbf",
+    "mathrm",
+    "boldsymbol",
+    "partial",
+    "sqrt",
+    "cdot",
+    "times",
+    "left",
+    "right",
+    "mathcal",
+    "hat",
+    "bar",
+    "log",
+    "exp",
+    "nabla",
+    "prod",
+    "int",
+    "infty",
+    "leq",
+    "geq",
+    "epsilon",
+    "omega",
+    "mathbb",
+    "operatorname",
+    "quad",
+    "vert",
+    "mathfrak",
+    "neq",
+];
 
 /// A page body with its formulas found and masked.
 pub struct MathSource<'a> {
     /// The body with each formula masked (same length as the body).
     pub text: Cow<'a, str>,
     pub spans: Vec<MathSpan>,
-    pub unclosed: Vec<Unclosed>,
+    pub problems: Vec<MathProblem>,
 }
 
 impl<'a> MathSource<'a> {
@@ -73,11 +117,11 @@ impl<'a> MathSource<'a> {
             return MathSource {
                 text: Cow::Borrowed(body),
                 spans: Vec::new(),
-                unclosed: Vec::new(),
+                problems: Vec::new(),
             };
         }
         let skip = code_and_link_targets(body);
-        let (spans, unclosed) = scan(body, &skip);
+        let (spans, problems) = scan(body, &skip);
         let mut masked = body.as_bytes().to_vec();
         for span in &spans {
             let bytes = &mut masked[span.range.clone()];
@@ -89,7 +133,7 @@ impl<'a> MathSource<'a> {
         MathSource {
             text: Cow::Owned(text),
             spans,
-            unclosed,
+            problems,
         }
     }
 }
@@ -171,10 +215,12 @@ fn code_span_end(body: &str, i: usize) -> Option<usize> {
     None
 }
 
-fn scan(body: &str, skip: &[Range<usize>]) -> (Vec<MathSpan>, Vec<Unclosed>) {
+fn scan(body: &str, skip: &[Range<usize>]) -> (Vec<MathSpan>, Vec<MathProblem>) {
     let bytes = body.as_bytes();
     let mut spans = Vec::new();
-    let mut unclosed = Vec::new();
+    let mut problems = Vec::new();
+    // TeX outside formulas is reported once per paragraph.
+    let mut reported_until = 0;
     let mut skip = skip.iter().peekable();
     let mut i = 0;
     while i < bytes.len() {
@@ -220,6 +266,24 @@ fn scan(body: &str, skip: &[Range<usize>]) -> (Vec<MathSpan>, Vec<Unclosed>) {
                         }
                     }
                 }
+                Some(c) if c.is_ascii_alphabetic() => {
+                    let len = bytes[i + 1..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_alphabetic())
+                        .count();
+                    let command = &body[i + 1..i + 1 + len];
+                    if i >= reported_until && TEX_COMMANDS.contains(&command) {
+                        problems.push(MathProblem {
+                            offset: i,
+                            message: format!(
+                                "`\\{command}` outside a formula: a `$` is probably missing; shown as text"
+                            ),
+                        });
+                        reported_until = paragraph_end(body, i);
+                    }
+                    i += 1 + len;
+                    continue;
+                }
                 _ => {
                     i += 2;
                     continue;
@@ -252,15 +316,23 @@ fn scan(body: &str, skip: &[Range<usize>]) -> (Vec<MathSpan>, Vec<Unclosed>) {
             }
             Ok((end, _, _)) => i = end,
             Err(delimiter) => {
-                unclosed.push(Unclosed {
+                problems.push(MathProblem {
                     offset: i,
-                    delimiter,
+                    message: format!(
+                        "`{delimiter}` opens a formula that is never closed; it is shown as text"
+                    ),
                 });
+                reported_until = paragraph_end(body, i);
                 i += delimiter.len();
             }
         }
     }
-    (spans, unclosed)
+    (spans, problems)
+}
+
+/// The offset of the blank line that ends the paragraph holding `i`.
+fn paragraph_end(body: &str, i: usize) -> usize {
+    body[i..].find("\n\n").map_or(body.len(), |e| i + e)
 }
 
 fn at_line_start(body: &str, i: usize) -> bool {
@@ -312,6 +384,15 @@ fn paragraph_ends(body: &str, j: usize) -> bool {
 /// `$` (`$5-$10`); inner spaces only when the inside reads as math (`$ x $`
 /// yes, `$5 and $10` no); prose (Chinese with no math in it) never.
 fn inline_dollar(body: &str, i: usize, limit: usize) -> Option<usize> {
+    // A formula does not start with punctuation: `… \vert} $；les …` is a
+    // closing `$` whose opener is missing, not the start of a formula.
+    let first = body[i + 1..].chars().next()?;
+    if matches!(
+        first,
+        '；' | '，' | '。' | '：' | '、' | ',' | '.' | ';' | ':' | ')' | '）'
+    ) {
+        return None;
+    }
     let end = closing(body, i + 1, "$", limit, true)?;
     let tex = &body[i + 1..end];
     let after = body[end + 1..].chars().next();
@@ -354,29 +435,27 @@ fn opens_formula(rest: &str) -> bool {
     !rest.starts_with(char::is_whitespace) && word.contains(['\\', '^', '_', '{'])
 }
 
-/// Turns the masks back into math events (in text) or the formula's source
-/// (in raw HTML, which Markdown does not parse either).
-pub fn restore<'e>(events: Vec<Spanned<'e>>, body: &str, spans: &[MathSpan]) -> Vec<Spanned<'e>> {
+/// Turns the masks back into math events, in text and in raw HTML alike
+/// (MathJax typesets formulas inside `<center>` or `<div>` blocks too).
+pub fn restore<'e>(events: Vec<Spanned<'e>>, spans: &[MathSpan]) -> Vec<Spanned<'e>> {
     if spans.is_empty() {
         return events;
     }
     let mut out = Vec::with_capacity(events.len() + spans.len());
     for (event, range) in events {
-        let text = match &event {
-            Event::Text(t) | Event::Html(t) | Event::InlineHtml(t)
-                if t.as_bytes().contains(&MASK_START) =>
-            {
-                t.to_string()
+        let (text, piece): (String, fn(CowStr<'e>) -> Event<'e>) = match &event {
+            Event::Text(t) if t.as_bytes().contains(&MASK_START) => (t.to_string(), Event::Text),
+            Event::Html(t) if t.as_bytes().contains(&MASK_START) => (t.to_string(), Event::Html),
+            Event::InlineHtml(t) if t.as_bytes().contains(&MASK_START) => {
+                (t.to_string(), Event::InlineHtml)
             }
             _ => {
                 out.push((event, range));
                 continue;
             }
         };
-        let in_html = !matches!(event, Event::Text(_));
         let mut next = spans.partition_point(|s| s.range.start < range.start);
         let mut rest = text.as_str();
-        let mut html = String::new();
         while let Some(at) = rest.find(MASK_START as char) {
             let end = rest[at..]
                 .find(MASK_END as char)
@@ -385,36 +464,20 @@ pub fn restore<'e>(events: Vec<Spanned<'e>>, body: &str, spans: &[MathSpan]) -> 
                 break;
             };
             next += 1;
-            let before = &rest[..at];
-            if in_html {
-                html.push_str(before);
-                html.push_str(&body[span.range.clone()]);
-            } else {
-                if !before.is_empty() {
-                    out.push((Event::Text(CowStr::from(before.to_string())), range.clone()));
-                }
-                let tex = CowStr::from(span.tex.clone());
-                let math = if span.display {
-                    Event::DisplayMath(tex)
-                } else {
-                    Event::InlineMath(tex)
-                };
-                out.push((math, span.range.clone()));
+            if at > 0 {
+                out.push((piece(CowStr::from(rest[..at].to_string())), range.clone()));
             }
+            let tex = CowStr::from(span.tex.clone());
+            let math = if span.display {
+                Event::DisplayMath(tex)
+            } else {
+                Event::InlineMath(tex)
+            };
+            out.push((math, span.range.clone()));
             rest = &rest[end..];
         }
-        if in_html {
-            html.push_str(rest);
-            let html = CowStr::from(html);
-            out.push((
-                match event {
-                    Event::Html(_) => Event::Html(html),
-                    _ => Event::InlineHtml(html),
-                },
-                range,
-            ));
-        } else if !rest.is_empty() {
-            out.push((Event::Text(CowStr::from(rest.to_string())), range));
+        if !rest.is_empty() {
+            out.push((piece(CowStr::from(rest.to_string())), range));
         }
     }
     out
@@ -490,9 +553,11 @@ mod tests {
 
     #[test]
     fn unclosed_delimiters_are_reported_only_when_a_formula_was_meant() {
-        let found = MathSource::new("a $\\frac{1}{2} b\n\n$$ x\n\nprice $5");
-        let found: Vec<_> = found.unclosed.iter().map(|u| u.delimiter).collect();
-        assert_eq!(found, ["$", "$$"]);
+        let found = MathSource::new(
+            "a $\\frac{1}{2} b\n\n$$ x\n\nprice $5\n\nforgot \\sum_i x_i \\cdot y $；then $x$",
+        );
+        let found: Vec<_> = found.problems.iter().map(|u| &u.message[..12]).collect();
+        assert_eq!(found, ["`$` opens a ", "`$$` opens a", "`\\sum` outsi"]);
     }
 
     #[test]
@@ -504,7 +569,7 @@ mod tests {
         let events: Vec<Spanned<'_>> = Parser::new_ext(&src.text, super::super::options())
             .into_offset_iter()
             .collect();
-        let events = restore(events, body, &src.spans);
+        let events = restore(events, &src.spans);
         let math: Vec<_> = events
             .iter()
             .filter_map(|(e, _)| match e {

@@ -19,8 +19,9 @@ pub mod playground;
 pub mod raw_html;
 pub mod sanitize;
 pub mod search_text;
+pub mod toc;
 
-use crate::diagnostics::{Diagnostic, LineIndex};
+use crate::diagnostics::{Diagnostic, Kind, LineIndex};
 use crate::lang::Lang;
 use math_spans::MathSource;
 use outline::{Outline, Spanned};
@@ -38,13 +39,14 @@ pub const ROOT: &str = "~dlq~root~";
 pub const LANG_PREFIX: &str = "~dlq~prefix~";
 pub const LANG_CODE: &str = "~dlq~code~";
 
-/// Fills in the placeholders for a page shown at `root` to a reader of `lang`.
+/// Fills in the placeholders for a page shown at `root` in `lang`'s part of
+/// the site to a reader addressed in `display` (see `Site::display_lang`).
 /// One pass over the page (the placeholders share their first five bytes).
-pub fn localize(html: &str, root: &str, lang: Lang) -> String {
+pub fn localize(html: &str, root: &str, lang: Lang, display: Lang) -> String {
     let fills = [
         (ROOT, root),
         (LANG_PREFIX, lang.url_prefix()),
-        (LANG_CODE, lang.code()),
+        (LANG_CODE, display.code()),
     ];
     let mut out = String::with_capacity(html.len() + 256);
     let mut rest = html;
@@ -72,11 +74,11 @@ pub fn options() -> Options {
 
 /// Parses a page body whose formulas `math` has found (see [`math_spans`]):
 /// the events borrow the masked text; formulas come back as math events.
-pub fn parse<'a>(math: &'a MathSource<'_>, body: &str) -> Vec<Spanned<'a>> {
+pub fn parse<'a>(math: &'a MathSource<'_>) -> Vec<Spanned<'a>> {
     let events = Parser::new_ext(&math.text, options())
         .into_offset_iter()
         .collect();
-    math_spans::restore(events, body, &math.spans)
+    math_spans::restore(events, &math.spans)
 }
 
 /// Counts shown in the build summary.
@@ -108,7 +110,7 @@ pub struct Pass<'c> {
 }
 
 impl Pass<'_> {
-    pub fn error(&mut self, offset: usize, kind: &'static str, message: String) {
+    pub fn error(&mut self, offset: usize, kind: Kind, message: String) {
         let d = Diagnostic::error(
             self.display_path,
             self.lines.position(offset),
@@ -118,7 +120,7 @@ impl Pass<'_> {
         self.diagnostics.push(d);
     }
 
-    pub fn warning(&mut self, offset: usize, kind: &'static str, message: String) {
+    pub fn warning(&mut self, offset: usize, kind: Kind, message: String) {
         let d = Diagnostic::warning(
             self.display_path,
             self.lines.position(offset),
@@ -154,7 +156,7 @@ pub struct Rendered {
 /// placeholders above; see [`localize`].
 pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
     let math = MathSource::new(body);
-    let events = parse(&math, body);
+    let events = parse(&math);
     let outline = outline::find(&events);
     let texts = search_text::collect(&events, &outline);
     let t_permalink = if page.lang == Lang::Zh {
@@ -172,18 +174,12 @@ pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
         diagnostics: Vec::new(),
         stats: Stats::default(),
     };
-    for unclosed in &math.unclosed {
-        cx.error(
-            unclosed.offset,
-            "math",
-            format!(
-                "`{}` opens a formula that is never closed; it is shown as text",
-                unclosed.delimiter
-            ),
-        );
+    for problem in &math.problems {
+        cx.error(problem.offset, Kind::Math, problem.message.clone());
     }
     let events = cap_nesting(events, &mut cx);
     let events = raw_html::pass(events, &mut cx);
+    let events = toc::pass(events, &outline, &math.text);
     let events = anchors::pass(events, &outline, &cx);
     let events = math::pass(events, &mut cx);
     let events = code::pass(events, &mut cx);
@@ -205,7 +201,9 @@ pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
 const MAX_NESTING: usize = 64;
 
 /// Drops the start and end of every element nested deeper than
-/// [`MAX_NESTING`] (their text stays), with one warning.
+/// [`MAX_NESTING`] (their text stays), with one warning. The event count
+/// stays (dropped events become empty text): later passes find questions by
+/// event index.
 fn cap_nesting<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>> {
     let mut kept: Vec<bool> = Vec::new();
     let mut warned = false;
@@ -218,16 +216,20 @@ fn cap_nesting<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'
                     warned = true;
                     cx.warning(
                         range.start,
-                        "nesting",
+                        Kind::Nesting,
                         format!("blocks nested deeper than {MAX_NESTING} levels are flattened"),
                     );
                 }
                 kept.push(keep);
                 if !keep {
+                    out.push((Event::Text("".into()), range));
                     continue;
                 }
             }
-            Event::End(_) if !kept.pop().unwrap_or(true) => continue,
+            Event::End(_) if !kept.pop().unwrap_or(true) => {
+                out.push((Event::Text("".into()), range));
+                continue;
+            }
             _ => {}
         }
         out.push((event, range));
@@ -259,10 +261,10 @@ pub(crate) mod tests {
         let html =
             format!("<a href=\"{ROOT}{LANG_PREFIX}x/\" lang=\"{LANG_CODE}\">~dlq~ ~</a>{ROOT}");
         assert_eq!(
-            localize(&html, "../../", Lang::En),
+            localize(&html, "../../", Lang::En, Lang::En),
             "<a href=\"../../en/x/\" lang=\"en\">~dlq~ ~</a>../../"
         );
-        assert_eq!(localize("plain", "./", Lang::Zh), "plain");
+        assert_eq!(localize("plain", "./", Lang::Zh, Lang::Zh), "plain");
     }
 
     /// A resolver for a site with one other page, `b.md` (zh and en), holding `#q1`, and an image `img/a.png`.
@@ -272,8 +274,8 @@ pub(crate) mod tests {
         fn page_path(&self, target: &str) -> Option<String> {
             (target == "b.md" || target == "b.en.md").then(|| "b/".to_string())
         }
-        fn has_anchor(&self, _: &str, _: Lang, id: &str) -> bool {
-            id == "q1"
+        fn anchor(&self, _: &str, _: Lang, id: &str) -> Option<String> {
+            (id == "q1").then(|| id.to_string())
         }
         fn has_asset(&self, path: &str) -> bool {
             path == "img/a.png"
@@ -289,7 +291,7 @@ pub(crate) mod tests {
             resolver: &FakeSite,
         };
         let mut rendered = render(md, &page);
-        rendered.html = localize(&rendered.html, "../", Lang::Zh);
+        rendered.html = localize(&rendered.html, "../", Lang::Zh, Lang::Zh);
         rendered
     }
 
@@ -310,7 +312,7 @@ pub(crate) mod tests {
         let r = render_page("# T\n\n## Q?\n\ntext\n$\\notacommand{1}$ and <b>\n");
         assert_eq!(r.diagnostics.len(), 1, "{:?}", r.diagnostics);
         let d = &r.diagnostics[0];
-        assert_eq!((d.line, d.kind), (6, "math"));
+        assert_eq!((d.line, d.kind.as_str()), (6, "math"));
         assert!(r.html.contains("class=\"math-error\""));
         assert!(r.html.contains("$\\notacommand{1}$"));
     }
@@ -330,7 +332,7 @@ pub(crate) mod tests {
             r.html.matches("<blockquote>").count(),
             r.html.matches("</blockquote>").count()
         );
-        let kinds: Vec<_> = r.diagnostics.iter().map(|d| d.kind).collect();
+        let kinds: Vec<_> = r.diagnostics.iter().map(|d| d.kind.as_str()).collect();
         assert_eq!(kinds, ["nesting"]);
     }
 
@@ -368,7 +370,11 @@ pub(crate) mod tests {
         assert!(r.html.contains("href=\"../b/#q1\""), "{}", r.html);
         assert!(r.html.contains("src=\"../img/a.png\""));
         assert!(r.html.contains("<span class=\"missing-image\">gone</span>"));
-        let kinds: Vec<_> = r.diagnostics.iter().map(|d| (d.kind, d.severity)).collect();
+        let kinds: Vec<_> = r
+            .diagnostics
+            .iter()
+            .map(|d| (d.kind.as_str(), d.severity))
+            .collect();
         use crate::diagnostics::Severity::*;
         assert_eq!(
             kinds,
@@ -388,6 +394,6 @@ pub(crate) mod tests {
         );
         assert_eq!(r.stats.playgrounds, 1);
         let bad = render_page("```playground nope\n```\n");
-        assert_eq!(bad.diagnostics[0].kind, "playground");
+        assert_eq!(bad.diagnostics[0].kind.as_str(), "playground");
     }
 }

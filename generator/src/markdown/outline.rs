@@ -176,7 +176,7 @@ pub fn find(events: &[Spanned<'_>]) -> Outline {
                     candidates.push(Candidate {
                         event: i,
                         shape: Shape::BoldParagraph,
-                        asks: asks(&title),
+                        asks: asking(&title) == Asking::Question,
                         title,
                         explicit_id: None,
                         bold: true,
@@ -680,6 +680,22 @@ pub fn ends_with_question_mark(text: &str) -> bool {
     trimmed.ends_with('?') || trimmed.ends_with('？')
 }
 
+/// The id GitHub (and VS Code, Typora, docsify) gives a heading: lowercased,
+/// punctuation dropped, each space a `-`. Links in notes are written for it.
+pub fn github_slug(title: &str) -> String {
+    title
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            '-' | '_' => Some(c),
+            c if c.is_alphanumeric() => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A readable, URL-safe id that keeps CJK characters: `为什么 BN 有效？` → `为什么-bn-有效`.
 pub fn slugify(text: &str) -> String {
     let mut slug = String::new();
@@ -703,7 +719,7 @@ mod tests {
 
     fn outline(md: &str) -> Outline {
         let math = crate::markdown::math_spans::MathSource::new(md);
-        find(&parse(&math, md))
+        find(&parse(&math))
     }
 
     fn questions(md: &str) -> Vec<(String, String)> {

@@ -3,6 +3,7 @@
 //! without JavaScript.
 
 use super::{escape_html, Pass};
+use crate::diagnostics::Kind;
 use crate::lang::Lang;
 
 /// The playground algorithms' ids, in the crate's order.
@@ -29,7 +30,7 @@ pub fn render(args: &str, offset: usize, cx: &mut Pass<'_>) -> String {
         let known: Vec<&str> = ids().collect();
         cx.error(
             offset,
-            "playground",
+            Kind::Playground,
             format!("unknown playground `{algo}`; known: {}", known.join(", ")),
         );
         return format!(
@@ -38,6 +39,8 @@ pub fn render(args: &str, offset: usize, cx: &mut Pass<'_>) -> String {
         );
     };
     let mut attrs = String::new();
+    // The same options as URL parameters of the full page, which reads them.
+    let mut query: Vec<String> = Vec::new();
     for word in words {
         match word.split_once('=') {
             Some((key, value))
@@ -51,10 +54,17 @@ pub fn render(args: &str, offset: usize, cx: &mut Pass<'_>) -> String {
                     key,
                     escape_html(value.trim_matches('"'))
                 ));
+                query.push(format!(
+                    "{key}={}",
+                    percent_encoding::utf8_percent_encode(
+                        value.trim_matches('"'),
+                        percent_encoding::NON_ALPHANUMERIC
+                    )
+                ));
             }
             _ => cx.warning(
                 offset,
-                "playground",
+                Kind::Playground,
                 format!("ignored playground option `{word}` (expected key=value)"),
             ),
         }
@@ -78,6 +88,11 @@ pub fn render(args: &str, offset: usize, cx: &mut Pass<'_>) -> String {
     // (one rendering serves both languages).
     let page = format!("{}{}play/{algo}/", super::ROOT, super::LANG_PREFIX);
     let preview = format!("{}play/{algo}/preview.svg", super::ROOT);
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        escape_html(&format!("?{}", query.join("&")))
+    };
     // The element's light children are the fallback: shown by browsers
     // without JavaScript, hidden by the widget's shadow root.
     format!(
@@ -86,7 +101,7 @@ pub fn render(args: &str, offset: usize, cx: &mut Pass<'_>) -> String {
 <a class=\"playground-fallback\" href=\"{page}\"><img src=\"{preview}\" alt=\"{title}\" width=\"640\" height=\"360\" loading=\"lazy\">\
 <span>{t_fallback}</span></a></dlq-playground>\
 <figcaption class=\"playground-caption\"><strong>{t_try}: {title}</strong> {summary} \
-<a class=\"playground-open\" href=\"{page}\">{t_open} ↗</a></figcaption></figure>\n"
+<a class=\"playground-open\" href=\"{page}{query}\">{t_open} ↗</a></figcaption></figure>\n"
     )
 }
 

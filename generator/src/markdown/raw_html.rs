@@ -7,7 +7,8 @@
 
 use super::outline::Spanned;
 use super::sanitize::{self, SHOWN_AS_TEXT};
-use super::{escape_html, Pass};
+use super::{escape_html, links, Pass};
+use crate::diagnostics::Kind;
 use pulldown_cmark::{CowStr, Event};
 
 const VOID: [&str; 14] = [
@@ -88,6 +89,41 @@ fn tag_end(html: &str, from: usize) -> usize {
     html.len()
 }
 
+/// Resolves the `src` of an image and the `href` of a link in a cleaned tag
+/// exactly as Markdown's are (relative to the file, checked, in the reader's
+/// language): notes centre their figures with `<img src="../img/x.png">`.
+fn rebase(tag: &str, name: &str, offset: usize, cx: &mut Pass<'_>) -> String {
+    let attribute = match name {
+        "img" => " src=\"",
+        "a" => " href=\"",
+        _ => return tag.to_string(),
+    };
+    let Some(start) = tag.find(attribute).map(|at| at + attribute.len()) else {
+        return tag.to_string();
+    };
+    let Some(end) = tag[start..].find('"').map(|e| start + e) else {
+        return tag.to_string();
+    };
+    let value = unescape_attribute(&tag[start..end]);
+    let rebased = if name == "img" {
+        links::rewrite_image(&CowStr::from(value.clone()), offset, cx)
+            .map_or(value, |c| c.to_string())
+    } else {
+        links::rewrite_link(&CowStr::from(value), offset, cx).to_string()
+    };
+    format!("{}{}{}", &tag[..start], escape_html(&rebased), &tag[end..])
+}
+
+/// The few entities html5ever writes in attribute values.
+fn unescape_attribute(value: &str) -> String {
+    value
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
 /// Text of raw HTML: entities stay, anything that could open a tag is escaped.
 fn escape_text(text: &str) -> String {
     text.replace('<', "&lt;").replace('>', "&gt;")
@@ -126,7 +162,7 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
                 if !closing {
                     cx.warning(
                         range.start,
-                        "html",
+                        Kind::Html,
                         format!("<{name}> in raw HTML is shown as text, not run"),
                     );
                 }
@@ -142,7 +178,7 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
                 if !clean.removed.is_empty() {
                     cx.warning(
                         range.start,
-                        "html",
+                        Kind::Html,
                         format!(
                             "removed from raw HTML <{name}>: {}",
                             clean.removed.join(", ")
@@ -157,16 +193,17 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
                         too_deep = true;
                         cx.warning(
                             range.start,
-                            "nesting",
+                            Kind::Nesting,
                             format!("raw HTML nested deeper than {MAX_OPEN} elements is flattened"),
                         );
                     }
                     continue;
                 }
+                let html = rebase(&clean.html, &name, range.start, cx);
                 if opens {
                     open.push(name);
                 }
-                fixed.push_str(&clean.html);
+                fixed.push_str(&html);
             }
         }
         let event = if inline {
@@ -221,11 +258,26 @@ mod tests {
             "{}",
             r.html
         );
-        let kinds: Vec<_> = r.diagnostics.iter().map(|d| (d.kind, d.line)).collect();
+        let kinds: Vec<_> = r
+            .diagnostics
+            .iter()
+            .map(|d| (d.kind.as_str(), d.line))
+            .collect();
         assert!(
             kinds.contains(&("html", 1)) && kinds.contains(&("html", 3)),
             "{kinds:?}"
         );
+    }
+
+    #[test]
+    fn raw_html_paths_resolve_like_markdown_ones() {
+        let r = crate::markdown::tests::render_page(
+            "<img src=\"img/a.png\" width=300> <img src=\"img/gone.png\"> <a href=\"b.md#q1\">b</a>\n",
+        );
+        assert!(r.html.contains("src=\"../img/a.png\""), "{}", r.html);
+        assert!(r.html.contains("href=\"../b/#q1\""), "{}", r.html);
+        let kinds: Vec<_> = r.diagnostics.iter().map(|d| d.kind.as_str()).collect();
+        assert_eq!(kinds, ["image"], "the missing one is reported");
     }
 
     #[test]

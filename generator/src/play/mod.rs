@@ -15,10 +15,9 @@
 
 pub mod preview;
 
-use crate::diagnostics::Diagnostic;
 use crate::lang::Lang;
 use crate::markdown::playground::ids;
-use crate::site::{root_prefix, Sink, Site};
+use crate::site::{root_prefix, Site};
 use crate::theme::Theme;
 use serde_json::{json, Value};
 
@@ -42,38 +41,24 @@ pub fn urls(languages: &[Lang]) -> Vec<String> {
         .collect()
 }
 
-/// Every output file of the playground pages: `(path, bytes)`, and the
-/// template errors met (a page whose template fails is left out).
-pub fn render_pages(
+/// The gallery `/play/` in `lang` (an `Err` carries the template's message).
+pub fn render_gallery(site: &Site, theme: &Theme, lang: Lang) -> Result<String, String> {
+    theme.render("play-index.html", gallery_context(site, lang))
+}
+
+/// One algorithm's page `/play/<algo>/` in `lang`.
+pub fn render_algorithm(
     site: &Site,
     theme: &Theme,
-    sink: &Sink<'_>,
-) -> anyhow::Result<Vec<Diagnostic>> {
-    let mut diagnostics = Vec::new();
-    let mut emit = |template: &str, path: String, html: Result<String, String>| match html {
-        Ok(html) => sink(path, html.into_bytes()),
-        Err(message) => {
-            diagnostics.push(Diagnostic::error(template, (1, 1), "template", message));
-            Ok(())
-        }
-    };
-    for &lang in site.languages() {
-        let url = gallery_url(lang);
-        let html = theme.render("play-index.html", gallery_context(site, lang));
-        emit("play-index.html", format!("{url}index.html"), html)?;
-        for algo in ids() {
-            let url = page_url(algo, lang);
-            let html = theme.render("play.html", algo_context(site, algo, lang));
-            emit("play.html", format!("{url}index.html"), html)?;
-        }
-    }
-    for algo in ids() {
-        sink(
-            format!("play/{algo}/preview.svg"),
-            preview::svg(algo).into_bytes(),
-        )?;
-    }
-    Ok(diagnostics)
+    algo: &str,
+    lang: Lang,
+) -> Result<String, String> {
+    theme.render("play.html", algo_context(site, algo, lang))
+}
+
+/// The picture shown for `algo` without JavaScript and in link previews.
+pub fn render_preview(algo: &str) -> String {
+    preview::svg(algo)
 }
 
 /// What every page of the theme expects (`base.html`), for a playground page.
@@ -84,9 +69,10 @@ fn common_context(site: &Site, lang: Lang, url: &str, other_url: &str, title: &s
     };
     json!({
         "lang": lang.code(),
+        "prefix": lang.url_prefix(),
         "root": root_prefix(url),
         "base_url": site.config.base_url(),
-        "site": site.config.context(lang),
+        "site": site.site_context(lang),
         "t": lang.ui_strings(),
         "nav": site.nav(lang, Some("")),
         "page": {
@@ -265,7 +251,7 @@ mod tests {
             .report
             .diagnostics
             .iter()
-            .filter(|d| d.kind == "template")
+            .filter(|d| d.kind.as_str() == "template")
             .collect();
         assert!(errors.is_empty(), "{errors:?}");
     }

@@ -41,6 +41,7 @@ font-family=\"-apple-system, 'Segoe UI', 'PingFang SC', 'Noto Sans CJK SC', Aria
             "conv2d" => conv2d(&mut s, input, result),
             "softmax" => softmax(&mut s, input, result),
             "batchnorm" => batchnorm(&mut s, input, result),
+            "attention" => attention(&mut s, input, result),
             _ => {}
         }
     }
@@ -458,6 +459,37 @@ fn softmax(s: &mut String, input: &Value, result: &Value) {
         "<text x=\"616\" y=\"80\" font-size=\"15\" text-anchor=\"end\">loss = −log p[{target}] = {}</text>",
         fmt(result["loss"].as_f64().unwrap_or(0.0))
     );
+}
+
+/// Q, the attention weights W = softmax(QKᵀ/√d) as a heat map, and O = W·V.
+fn attention(s: &mut String, input: &Value, result: &Value) {
+    let (qs, ws, os) = (
+        shape(&input["q"]),
+        shape(&result["weights"]),
+        shape(&result["out"]),
+    );
+    let dims = |v: &[usize]| {
+        (
+            v.first().copied().unwrap_or(1),
+            v.get(1).copied().unwrap_or(1),
+        )
+    };
+    let ((nq, d), (_, nk), (_, dv)) = (dims(&qs), dims(&ws), dims(&os));
+    let cell = (180.0 / nq.max(d).max(nk).max(dv) as f64).min(38.0);
+    grid(s, 40.0, 100.0, cell, nq, d, &nums(&input["q"]), "Q");
+    let x = 80.0 + cell * d as f64;
+    grid(
+        s,
+        x,
+        100.0,
+        cell,
+        nq,
+        nk,
+        &nums(&result["weights"]),
+        "W = softmax(QKᵀ/√d)",
+    );
+    let x = x + 60.0 + cell * nk as f64;
+    grid(s, x, 100.0, cell, nq, dv, &nums(&result["out"]), "O = W·V");
 }
 
 fn batchnorm(s: &mut String, input: &Value, result: &Value) {

@@ -28,13 +28,19 @@ pub fn router(state: AppState) -> Router {
         .route(reload::ENDPOINT, get(livereload))
         .fallback(serve_file)
         .with_state(state)
+        .layer(tower_http::compression::CompressionLayer::new())
 }
 
 async fn livereload(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
     reload::upgrade(ws, &state.reloads)
 }
 
-async fn serve_file(State(state): State<AppState>, method: Method, uri: Uri) -> Response {
+async fn serve_file(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    request_headers: axum::http::HeaderMap,
+) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
@@ -56,7 +62,20 @@ async fn serve_file(State(state): State<AppState>, method: Method, uri: Uri) -> 
         } else {
             bytes
         };
-        return respond(StatusCode::OK, &path, body);
+        // Revalidated on every use (a preview never shows a stale file), but
+        // an unchanged file costs a 304, not its bytes.
+        let etag = etag_of(&body);
+        let unchanged = request_headers
+            .get(header::IF_NONE_MATCH)
+            .is_some_and(|v| v.as_bytes() == etag.as_bytes());
+        if unchanged {
+            let mut response = StatusCode::NOT_MODIFIED.into_response();
+            response.headers_mut().insert(header::ETAG, etag);
+            return response;
+        }
+        let mut response = respond(StatusCode::OK, &path, body);
+        response.headers_mut().insert(header::ETAG, etag);
+        return response;
     }
     if files.contains(&format!("{path}/index.html")) {
         // `/en/a` → `/en/a/`, so that the page's relative links resolve.
@@ -72,6 +91,16 @@ async fn serve_file(State(state): State<AppState>, method: Method, uri: Uri) -> 
             .unwrap_or_else(|_| StatusCode::NOT_FOUND.into_response());
     }
     not_found(&files)
+}
+
+/// A strong validator for a response body (FNV-1a, quoted).
+fn etag_of(body: &[u8]) -> HeaderValue {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in body {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    HeaderValue::from_str(&format!("\"{hash:016x}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
 /// The site's own 404 page, with status 404.

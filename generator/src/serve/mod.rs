@@ -19,7 +19,6 @@ pub mod watch;
 
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
-use crate::site::Route;
 use anyhow::Context as _;
 use rebuild::{Outcome, SearchInput, Workspace};
 use reload::Reload;
@@ -90,7 +89,12 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
     };
     let mut workspace =
         Workspace::load(paths.clone(), &options.content, url.clone(), options.drafts)?;
+    // Formulas and code blocks rendered by the last run are not rendered again.
+    if let Some(file) = crate::render_cache::default_file(&options.content) {
+        crate::render_cache::open(file);
+    }
     let first = workspace.render_all();
+    crate::render_cache::save();
     print_outcome(&first);
     let files: SharedFiles = Arc::new(RwLock::new(SiteFiles::default()));
     apply(&files, first.update);
@@ -218,7 +222,7 @@ fn rebuild_loop(
     changes: Receiver<ChangeSet>,
     search: Sender<SearchInput>,
 ) {
-    let mut stale: Vec<Route> = Vec::new();
+    let mut stale: Vec<crate::plan::Output> = Vec::new();
     let mut search_stale = false;
     loop {
         let idle_work = !stale.is_empty() || search_stale;
@@ -234,7 +238,7 @@ fn rebuild_loop(
                     } else {
                         let at = stale.len().saturating_sub(REFRESH_CHUNK);
                         let chunk = stale.split_off(at);
-                        let update = workspace.refresh_chunk(&chunk, stale.is_empty());
+                        let update = workspace.refresh_chunk(&chunk);
                         apply(&files, update);
                     }
                     continue;
@@ -273,7 +277,7 @@ fn rebuild_loop(
             search_stale = false;
         } else {
             if outcome.refresh_needed {
-                stale = workspace.routes();
+                stale = workspace.listing_outputs();
             }
             search_stale |= outcome.search_stale;
         }

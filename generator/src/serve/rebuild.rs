@@ -21,15 +21,16 @@ use super::store::Update;
 use super::watch::{ChangeSet, SitePaths};
 use crate::config::Config;
 use crate::content::{classify, Page, PageKind};
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{Diagnostic, Kind, Severity};
 use crate::lang::Lang;
 use crate::markdown::SearchText;
+use crate::plan::{self, Renderer};
 use crate::site::{template_of, RenderedPage, Route, Site};
 use crate::source;
 use crate::theme::Theme;
 use axum::body::Bytes;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -45,6 +46,8 @@ pub struct Workspace {
     theme: Theme,
     /// The questions of every rendered page, for the search index.
     texts: BTreeMap<Route, Vec<SearchText>>,
+    /// Every rendered chapter's Anki notes, for study mode's decks.
+    notes: BTreeMap<Route, Vec<crate::study::anki::Note>>,
     /// Content files that could not be read or decoded (display path → why);
     /// their last good version stays on the site.
     load_errors: HashMap<String, Diagnostic>,
@@ -99,6 +102,7 @@ impl Workspace {
             site,
             theme,
             texts: BTreeMap::new(),
+            notes: BTreeMap::new(),
             load_errors: HashMap::new(),
             hashes,
         })
@@ -124,7 +128,7 @@ impl Workspace {
                 Err(err) => diagnostics.push(Diagnostic::error(
                     &source.display().to_string(),
                     (1, 1),
-                    "io",
+                    Kind::Io,
                     format!("cannot read: {err}"),
                 )),
             }
@@ -132,9 +136,11 @@ impl Workspace {
         let template_error = |template: &str| {
             diagnostics
                 .iter()
-                .find(|d| d.kind == "template" && d.path == template)
+                .find(|d| d.kind.as_str() == "template" && d.path == template)
                 .cloned()
-                .unwrap_or_else(|| Diagnostic::error(template, (1, 1), "template", "not rendered"))
+                .unwrap_or_else(|| {
+                    Diagnostic::error(template, (1, 1), Kind::Template, "not rendered")
+                })
         };
         let routes = self.site.routes();
         for route in &routes {
@@ -168,13 +174,14 @@ impl Workspace {
         let mut by_file: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
         for d in diagnostics
             .iter()
-            .filter(|d| d.severity == Severity::Error && d.kind != "template")
+            .filter(|d| d.severity == Severity::Error && d.kind.as_str() != "template")
         {
             by_file.entry(d.path.clone()).or_default().push(d.clone());
         }
         update.file_errors = by_file.into_iter().collect();
         update.site_error = Some(None);
         self.texts = output.report.texts.into_iter().collect();
+        self.notes = output.report.notes;
         Outcome {
             update,
             reload: Some(Reload::Page),
@@ -216,11 +223,11 @@ impl Workspace {
     fn reload_everything(&mut self) -> Outcome {
         let config = match load_config(&self.paths.config, &self.base_url) {
             Ok(config) => config,
-            Err(err) => return self.site_error("config", &self.paths.config.clone(), err),
+            Err(err) => return self.site_error(Kind::Config, &self.paths.config.clone(), err),
         };
         let theme = match Theme::load(&self.paths.site_root, &config.theme) {
             Ok(theme) => theme,
-            Err(err) => return self.site_error("template", &self.paths.theme_dir.clone(), err),
+            Err(err) => return self.site_error(Kind::Template, &self.paths.theme_dir.clone(), err),
         };
         self.paths.theme_dir = self.paths.site_root.join("themes").join(&config.theme);
         self.theme = theme;
@@ -232,7 +239,7 @@ impl Workspace {
     fn reload_theme(&mut self, changes: &ChangeSet) -> Outcome {
         let theme = match Theme::load(&self.paths.site_root, &self.site.config.theme) {
             Ok(theme) => theme,
-            Err(err) => return self.site_error("template", &self.paths.theme_dir.clone(), err),
+            Err(err) => return self.site_error(Kind::Template, &self.paths.theme_dir.clone(), err),
         };
         let old_statics = std::mem::replace(&mut self.theme, theme).static_files;
         if changes.templates {
@@ -272,7 +279,7 @@ impl Workspace {
     }
 
     /// A theme or config that does not load: keep the last good one and say why on every page.
-    fn site_error(&self, kind: &'static str, path: &Path, err: anyhow::Error) -> Outcome {
+    fn site_error(&self, kind: Kind, path: &Path, err: anyhow::Error) -> Outcome {
         let d = Diagnostic::error(
             &path.display().to_string(),
             (1, 1),
@@ -328,6 +335,7 @@ impl Workspace {
     fn update_pages(&mut self, changed: &BTreeSet<String>) -> Outcome {
         let started = Instant::now();
         let before: BTreeSet<Route> = self.site.routes().into_iter().collect();
+        let outputs_before = plan::outputs(&self.site, &self.theme);
         let languages = self.site.languages().to_vec();
         let mut listing_changed = false;
         let mut touched: BTreeSet<(String, PageKind)> = BTreeSet::new();
@@ -380,6 +388,29 @@ impl Workspace {
             update.sources.push((gone.output_file(), None));
             update.template_errors.push((gone.output_file(), None));
             self.texts.remove(gone);
+            self.notes.remove(gone);
+        }
+        // Outputs other than pages that came or went with this change (the
+        // playground pages follow whether any page uses a playground).
+        let outputs_after = plan::outputs(&self.site, &self.theme);
+        let (set_before, set_after): (HashSet<&plan::Output>, HashSet<&plan::Output>) = (
+            outputs_before.iter().collect(),
+            outputs_after.iter().collect(),
+        );
+        for gone in outputs_before.iter().filter(|o| !set_after.contains(o)) {
+            if !matches!(gone.renderer, Renderer::Page(_) | Renderer::SearchIndex) {
+                update.files.push((gone.path.clone(), None));
+            }
+        }
+        for new in outputs_after.iter().filter(|o| !set_before.contains(o)) {
+            // What comes with a page is rendered with it below.
+            if new.renderer.page_route().is_none() && !new.renderer.is_aggregate() {
+                if let Ok(bytes) = self.site.render_output(&self.theme, new) {
+                    update
+                        .files
+                        .push((new.path.clone(), Some(Bytes::from(bytes))));
+                }
+            }
         }
         // Section and home pages show a page only through its listing facts
         // (and the set of pages): unless those changed, they stay as they are.
@@ -421,6 +452,25 @@ impl Workspace {
         let routes: Vec<Route> = affected.into_iter().collect();
         let mut diagnostics = Vec::new();
         self.render_routes(&routes, &mut update, &changed_files, &mut diagnostics);
+        // Other outputs that show these pages themselves, not only their
+        // listing (study mode's question lists), and the Anki decks.
+        let change = plan::Change::Pages {
+            keys: touched.iter().map(|(key, _)| key.clone()).collect(),
+            listing: false,
+        };
+        for output in outputs_after.iter().filter(|o| {
+            set_before.contains(o)
+                && o.depends_on(&change)
+                && o.renderer.page_route().is_none()
+                && !o.renderer.is_aggregate()
+        }) {
+            if let Ok(bytes) = self.site.render_output(&self.theme, output) {
+                update
+                    .files
+                    .push((output.path.clone(), Some(Bytes::from(bytes))));
+            }
+        }
+        update.files.extend(self.decks());
         let summary = format!(
             "{} → {} pages in {:.1?}",
             changed_files.join(", "),
@@ -470,7 +520,7 @@ impl Workspace {
                     let error = page
                         .diagnostics
                         .iter()
-                        .find(|d| d.kind == "template")
+                        .find(|d| d.kind.as_str() == "template")
                         .cloned();
                     printed.extend(error.clone());
                     update.template_errors.push((file.clone(), error));
@@ -480,12 +530,22 @@ impl Workspace {
             for d in page
                 .diagnostics
                 .into_iter()
-                .filter(|d| d.kind != "template")
+                .filter(|d| d.kind.as_str() != "template")
             {
                 render_diagnostics
                     .entry(d.path.clone())
                     .or_default()
                     .push(d);
+            }
+            match page.study {
+                Some(study) => {
+                    let cards = crate::study::cards_path(&page.route);
+                    update.files.push((cards, Some(Bytes::from(study.cards))));
+                    self.notes.insert(page.route.clone(), study.notes);
+                }
+                None => {
+                    self.notes.remove(&page.route);
+                }
             }
             if page.texts.is_empty() {
                 self.texts.remove(&page.route);
@@ -513,42 +573,75 @@ impl Workspace {
         }
     }
 
-    /// Every route, for [`Workspace::refresh_chunk`].
-    pub fn routes(&self) -> Vec<Route> {
-        self.site.routes()
+    /// The outputs whose sidebars may show stale titles or counts after a
+    /// listing change, as the build plan lists them (pages, the playground
+    /// pages, 404, sitemap), for [`Workspace::refresh_chunk`].
+    pub fn listing_outputs(&self) -> Vec<plan::Output> {
+        let change = plan::Change::Pages {
+            keys: BTreeSet::new(),
+            listing: true,
+        };
+        // One output per page rendering: a chapter's answers come with its page.
+        let mut routes = HashSet::new();
+        plan::affected(&self.site, &self.theme, &change)
+            .into_iter()
+            .filter(|o| !o.renderer.is_aggregate())
+            .filter(|o| {
+                o.renderer
+                    .page_route()
+                    .is_none_or(|r| routes.insert(r.clone()))
+            })
+            .collect()
     }
 
-    /// Re-renders some pages whose sidebars may be stale, and with the last
-    /// chunk (`last`) the 404 page and the sitemap.
-    pub fn refresh_chunk(&mut self, routes: &[Route], last: bool) -> Update {
+    /// Re-renders some outputs whose sidebars may be stale.
+    pub fn refresh_chunk(&mut self, outputs: &[plan::Output]) -> Update {
         let mut update = Update::default();
-        let current: BTreeSet<Route> = self.site.routes().into_iter().collect();
-        let routes: Vec<Route> = routes
+        let all = plan::outputs(&self.site, &self.theme);
+        let current: HashSet<&plan::Output> = all.iter().collect();
+        let routes: Vec<Route> = outputs
             .iter()
-            .filter(|r| current.contains(r))
-            .cloned()
+            .filter(|o| current.contains(o))
+            .filter_map(|o| o.renderer.page_route().cloned())
+            .collect::<BTreeSet<Route>>()
+            .into_iter()
             .collect();
         self.render_routes(&routes, &mut update, &[], &mut Vec::new());
-        if last {
-            match self.site.render_not_found(&self.theme) {
-                Ok(html) => {
+        if !routes.is_empty() {
+            update.files.extend(self.decks());
+        }
+        for output in outputs.iter().filter(|o| current.contains(o)) {
+            if output.renderer.page_route().is_some() || output.renderer.is_aggregate() {
+                continue;
+            }
+            match self.site.render_output(&self.theme, output) {
+                Ok(bytes) => {
                     update
                         .files
-                        .push(("404.html".into(), Some(Bytes::from(html))));
-                    update.template_errors.push(("404.html".into(), None));
+                        .push((output.path.clone(), Some(Bytes::from(bytes))));
+                    update.template_errors.push((output.path.clone(), None));
                 }
-                Err(message) => update.template_errors.push((
-                    "404.html".into(),
-                    Some(Diagnostic::error("404.html", (1, 1), "template", message)),
-                )),
+                Err(d) => update.template_errors.push((output.path.clone(), Some(d))),
             }
-            let all: Vec<Route> = current.into_iter().collect();
-            let sitemap = self.site.sitemap(&all);
-            update
-                .files
-                .push(("sitemap.xml".into(), Some(Bytes::from(sitemap))));
         }
         update
+    }
+
+    /// Study mode's Anki decks from the notes of the chapters as last rendered.
+    fn decks(&self) -> Vec<(String, Option<Bytes>)> {
+        if !self.site.config.study {
+            return Vec::new();
+        }
+        plan::outputs(&self.site, &self.theme)
+            .into_iter()
+            .filter_map(|o| match o.renderer {
+                Renderer::AnkiDeck(lang) => {
+                    let deck = crate::study::deck(&self.site, lang, &self.notes);
+                    Some((o.path, Some(Bytes::from(deck))))
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// A snapshot of what the search index is built from, so that it can be
@@ -699,11 +792,178 @@ mod tests {
             .and_then(|(_, b)| b.as_ref().map(|b| std::str::from_utf8(b).unwrap()))
     }
 
+    /// What `serve` holds after applying updates (path → bytes).
+    fn apply_to(served: &mut BTreeMap<String, Bytes>, update: Update) {
+        if update.replace_all {
+            served.clear();
+        }
+        for (path, bytes) in update.files {
+            match bytes {
+                Some(bytes) => served.insert(path, bytes),
+                None => served.remove(&path),
+            };
+        }
+    }
+
+    /// What `build` writes for the same folder, in memory.
+    fn full_build(ws: &Workspace) -> BTreeMap<String, Bytes> {
+        let config = load_config(&ws.paths.config, &ws.base_url).unwrap();
+        let theme = Theme::load(&ws.paths.site_root, &config.theme).unwrap();
+        let site = Site::load(&ws.content_dir, config, false);
+        let output = site.render(&theme);
+        let mut files: BTreeMap<String, Bytes> = output
+            .files
+            .into_iter()
+            .map(|(p, b)| (p, Bytes::from(b)))
+            .collect();
+        for (path, source) in output.copies {
+            files.insert(path, Bytes::from(std::fs::read(source).unwrap()));
+        }
+        files
+    }
+
+    /// A tiny deterministic generator (xorshift), so a failing sequence replays.
+    struct Dice(u64);
+    impl Dice {
+        fn roll(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+    }
+
+    /// The incremental invariant: after any sequence of edits, what `serve`
+    /// serves (once its background refresh and search index are done) is
+    /// byte for byte what `build` writes for the same folder.
+    #[test]
+    fn serve_after_random_edits_equals_a_fresh_build() {
+        let (mut ws, dir) = workspace(
+            "property",
+            &[
+                ("_index.md", "# Home\n"),
+                ("a/_index.md", "+++\ntitle = \"A\"\nweight = 1\n+++\n"),
+                (
+                    "a/x.md",
+                    "# X\n\n## Q1? {#q1}\n\nanswer $x^2$\n\n```playground softmax\n```\n",
+                ),
+                ("a/x.en.md", "# X en\n\n## Q1? {#q1}\n\nanswer\n"),
+                ("a/y.md", "# Y\n\n## Why? {#why}\n\ntext [x](x.md#q1)\n"),
+                ("b/z.md", "# Z\n\n- 为什么？\n- 怎么做？\n"),
+                ("glossary.tsv", "感受野\treceptive field\n"),
+                ("img/p.png", "png"),
+            ],
+        );
+        let mut served = BTreeMap::new();
+        apply_to(&mut served, ws.render_all().update);
+        let content = dir.join("content");
+        let pages = [
+            "a/x.md",
+            "a/x.en.md",
+            "a/y.md",
+            "a/new.md",
+            "b/z.md",
+            "b/new.en.md",
+            "c/w.md",
+        ];
+        let mut dice = Dice(0x9e37_79b9_7f4a_7c15);
+        for step in 0..150 {
+            let page = pages[dice.roll(pages.len())];
+            let n = dice.roll(1000);
+            let (what, changes) = match dice.roll(9) {
+                0 | 1 => {
+                    let text = format!("# Title {n}\n\n## Q{n}? {{#q{n}}}\n\nanswer {n}\n");
+                    std::fs::create_dir_all(content.join(page).parent().unwrap()).unwrap();
+                    std::fs::write(content.join(page), text).unwrap();
+                    ("write page", saved(page))
+                }
+                2 => {
+                    let text = format!(
+                        "+++\nweight = {n}\ndescription = \"d{n}\"\n+++\n# T\n\n## Q1? {{#q1}}\n"
+                    );
+                    std::fs::create_dir_all(content.join(page).parent().unwrap()).unwrap();
+                    std::fs::write(content.join(page), text).unwrap();
+                    ("front matter", saved(page))
+                }
+                3 => {
+                    let _ = std::fs::remove_file(content.join(page));
+                    ("remove page", saved(page))
+                }
+                4 => {
+                    std::fs::write(
+                        content.join("glossary.tsv"),
+                        format!("感受野\treceptive field {n}\n"),
+                    )
+                    .unwrap();
+                    let mut c = ChangeSet::default();
+                    c.assets.insert("glossary.tsv".into());
+                    ("glossary", c)
+                }
+                5 => {
+                    let path = content.join(format!("img/{n}.png"));
+                    std::fs::write(&path, "png").unwrap();
+                    let mut c = ChangeSet::default();
+                    c.assets.insert(format!("img/{n}.png"));
+                    ("asset", c)
+                }
+                6 => {
+                    let templates = dir.join("templates");
+                    std::fs::create_dir_all(&templates).unwrap();
+                    let base = Theme::load(&dir, "default").unwrap();
+                    let _ = base;
+                    std::fs::write(templates.join("404.html"), format!("{{% extends \"base.html\" %}}{{% block main %}}gone {n}{{% endblock main %}}")).unwrap();
+                    let c = ChangeSet {
+                        templates: true,
+                        ..ChangeSet::default()
+                    };
+                    ("template", c)
+                }
+                7 => {
+                    std::fs::write(dir.join("config.toml"), format!("title = \"Site {n}\"\n"))
+                        .unwrap();
+                    let c = ChangeSet {
+                        config: true,
+                        ..ChangeSet::default()
+                    };
+                    ("config", c)
+                }
+                _ => {
+                    let text = format!("# Same {n}\n\n## Q1? {{#q1}}\n\nbody {n}\n");
+                    std::fs::create_dir_all(content.join(page).parent().unwrap()).unwrap();
+                    std::fs::write(content.join(page), text).unwrap();
+                    ("retitle", saved(page))
+                }
+            };
+            let outcome = ws.apply(&changes);
+            let refresh = outcome.refresh_needed;
+            apply_to(&mut served, outcome.update);
+            if refresh {
+                let stale = ws.listing_outputs();
+                apply_to(&mut served, ws.refresh_chunk(&stale));
+            }
+            if let Some(input) = ws.search_input() {
+                apply_to(&mut served, input.build().0);
+            }
+            let built = full_build(&ws);
+            let differing: Vec<&String> = built
+                .keys()
+                .chain(served.keys())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .filter(|p| built.get(*p) != served.get(*p))
+                .collect();
+            assert!(
+                differing.is_empty(),
+                "step {step} ({what} {page}): serve differs from build in {differing:?}"
+            );
+        }
+    }
+
     #[test]
     fn the_first_translation_publishes_the_english_site() {
         let (mut ws, dir) = workspace("languages", &[("a/x.md", "# X\n\n## Q? {#q}\n")]);
         ws.render_all();
-        assert!(!ws.routes().iter().any(|r| r.lang == Lang::En));
+        assert!(!ws.site.routes().iter().any(|r| r.lang == Lang::En));
         std::fs::write(dir.join("content/a/x.en.md"), "# X\n\n## Q? {#q}\n").unwrap();
         let out = ws.apply(&saved("a/x.en.md"));
         assert!(out.update.replace_all, "every page gets a language switch");
@@ -732,8 +992,18 @@ mod tests {
         rendered.sort();
         assert_eq!(
             rendered,
-            ["a/x/index.html", "en/a/x/index.html"],
-            "the section and home pages list only its title and count: unchanged"
+            [
+                "a/x/index.html",
+                "drill/anki-zh.txt",
+                "drill/cards/a/x.json",
+                "drill/questions.json",
+                "en/a/x/index.html",
+                "en/drill/anki-en.txt",
+                "en/drill/cards/a/x.json",
+                "en/drill/questions.json"
+            ],
+            "the section and home pages list only its title and count: unchanged \
+             (study mode's data shows its answers)"
         );
         assert!(html(&out.update, "a/x/index.html")
             .unwrap()
@@ -757,7 +1027,10 @@ mod tests {
             "built, with the bad byte shown"
         );
         assert!(
-            ws.site.diagnostics.iter().any(|d| d.kind == "encoding"),
+            ws.site
+                .diagnostics
+                .iter()
+                .any(|d| d.kind.as_str() == "encoding"),
             "{:?}",
             ws.site.diagnostics
         );

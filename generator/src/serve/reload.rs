@@ -102,6 +102,7 @@ fn find_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::Kind;
 
     #[test]
     fn script_goes_before_the_closing_body_tag() {
@@ -114,7 +115,7 @@ mod tests {
 
     #[test]
     fn errors_are_embedded_as_json_that_cannot_close_the_script() {
-        let d = Diagnostic::error("content/a.md", (3, 1), "math", "bad </script><b>");
+        let d = Diagnostic::error("content/a.md", (3, 1), Kind::Math, "bad </script><b>");
         let out = String::from_utf8(inject(b"<p>no body tag", &[d])).unwrap();
         assert!(out.starts_with("<p>no body tag<script"));
         assert!(out.contains(r#""path":"content/a.md""#), "{out}");

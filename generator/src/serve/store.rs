@@ -144,9 +144,10 @@ impl SiteFiles {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::Kind;
 
     fn error(path: &str, message: &str) -> Diagnostic {
-        Diagnostic::error(path, (2, 1), "front-matter", message)
+        Diagnostic::error(path, (2, 1), Kind::FrontMatter, message)
     }
 
     #[test]
@@ -171,7 +172,7 @@ mod tests {
     #[test]
     fn template_and_site_errors_show_on_every_page_once() {
         let mut files = SiteFiles::default();
-        let broken = Diagnostic::error("page.html", (1, 1), "template", "oops");
+        let broken = Diagnostic::error("page.html", (1, 1), Kind::Template, "oops");
         files.apply(Update {
             template_errors: vec![
                 ("a/index.html".into(), Some(broken.clone())),

@@ -99,8 +99,8 @@ pub fn auc<R: Recorder>(inp: &AucInput, rec: &mut R) -> AucResult {
         tpr.push(y);
         thresholds.push(threshold);
         step!(rec, false, "sweep",
-            format!("阈值 {t}：TP = {tp}，FP = {fp}，ROC 点 ({x4}, {y4})；{}", if k - start > 1 { "并列的分数一起越过阈值，线段是斜的" } else { "加上这段梯形面积" }, x4 = Num(crate::trace::round4(x)), y4 = Num(crate::trace::round4(y)), t = Num(threshold)),
-            format!("Threshold {t}: TP = {tp}, FP = {fp}, ROC point ({x4}, {y4}); {}", if k - start > 1 { "tied scores cross together, so the segment is diagonal" } else { "add this segment's trapezoid" }, x4 = Num(crate::trace::round4(x)), y4 = Num(crate::trace::round4(y)), t = Num(threshold)),
+            format!("阈值 {t}：TP = {tp}，FP = {fp}，ROC 点 ({x4}, {y4})；{}", if k - start > 1 { "并列的分数一起越过阈值，线段是斜的" } else { "加上这段梯形面积" }, x4 = crate::trace::about(x), y4 = crate::trace::about(y), t = Num(threshold)),
+            format!("Threshold {t}: TP = {tp}, FP = {fp}, ROC point ({x4}, {y4}); {}", if k - start > 1 { "tied scores cross together, so the segment is diagonal" } else { "add this segment's trapezoid" }, x4 = crate::trace::about(x), y4 = crate::trace::about(y), t = Num(threshold)),
             [Value::scalar("threshold", threshold), Value::scalar("TPR", y), Value::scalar("FPR", x),
              Value::scalar("trapezoid", (x - x0) * (y + y0) / 2.0), Value::scalar("area so far", area)],
             {"rows" => order[start..k].iter().map(|&i| vec![i as i64]).collect(), "point" => vec![vec![fpr.len() as i64 - 1]]});

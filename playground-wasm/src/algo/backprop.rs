@@ -102,15 +102,14 @@ fn activate(f: Activation, z: f64) -> f64 {
     }
 }
 
-/// Derivative of the activation at `z`.
+/// Derivative of the activation at `z`, in forms that stay exact where the
+/// textbook ones round to 0 (1 − σ(z) for z > 37, 1 − tanh² z for z > 19)
+/// or to ∞/∞ (e⁻ᶻ/(1 + e⁻ᶻ)² for z < −709).
 fn activate_grad(f: Activation, z: f64) -> f64 {
     match f {
         Activation::Relu => f64::from(u8::from(z > 0.0)),
-        Activation::Sigmoid => {
-            let s = 1.0 / (1.0 + (-z).exp());
-            s * (1.0 - s)
-        }
-        Activation::Tanh => 1.0 - z.tanh().powi(2),
+        Activation::Sigmoid => activate(f, z) * activate(f, -z), // σ(z)·(1 − σ(z)) = σ(z)·σ(−z)
+        Activation::Tanh => (1.0 / z.cosh()).powi(2),            // 1 − tanh²(z) = 1/cosh²(z)
     }
 }
 
@@ -180,6 +179,7 @@ pub fn backprop<R: Recorder>(p: &Mlp, rec: &mut R) -> MlpResult {
                     Value::scalar("L", loss)
                 ]
             );
+            step!(rec, backward);
             let delta2: Vec<f64> = z2
                 .iter()
                 .zip(&p.y)
@@ -196,30 +196,37 @@ pub fn backprop<R: Recorder>(p: &Mlp, rec: &mut R) -> MlpResult {
             (z2.clone(), loss, delta2)
         }
         Loss::SoftmaxCe => {
+            // Shift by the max so that no exp overflows, and keep the shift:
+            // log p = (z2 − max) − ln Σ. (z2 − (max + ln Σ) would lose ln Σ
+            // once max is large: 10¹⁸ + ln 2 rounds to 10¹⁸.)
             let m = z2.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-            let lse = m + z2.iter().map(|z| (z - m).exp()).sum::<f64>().ln();
+            let shifted: Vec<f64> = z2.iter().map(|z| z - m).collect();
+            let sum = shifted.iter().map(|s| s.exp()).sum::<f64>();
             step!(
                 rec,
                 true,
                 "lse",
-                "log-sum-exp（先减去最大值，数值稳定）",
-                "log-sum-exp (subtract the max first: numerically stable)",
+                "减去最大值（数值稳定），求 Σ exp(z2 − max)；logsumexp = max + ln Σ",
+                "Subtract the max (numerically stable) and sum exp(z2 − max); logsumexp = max + ln Σ",
                 [
                     Value::vector("z2", &z2),
                     Value::scalar("max", m),
-                    Value::scalar("logsumexp", lse)
+                    Value::vector("z2 − max", &shifted),
+                    Value::scalar("Σexp(z2 − max)", sum),
+                    Value::scalar("logsumexp", m + sum.ln())
                 ]
             );
-            let prob: Vec<f64> = z2.iter().map(|z| (z - lse).exp()).collect();
+            let prob: Vec<f64> = shifted.iter().map(|s| s.exp() / sum).collect();
+            let log_p: Vec<f64> = shifted.iter().map(|s| s - sum.ln()).collect();
             step!(
                 rec,
                 true,
                 "softmax",
-                "softmax 概率 p = exp(z2 − logsumexp)",
-                "Softmax probabilities p = exp(z2 − logsumexp)",
-                [Value::vector("p", &prob)]
+                "softmax：p = exp(z2 − max)/Σ，log p = (z2 − max) − ln Σ",
+                "Softmax: p = exp(z2 − max)/Σ, log p = (z2 − max) − ln Σ",
+                [Value::vector("p", &prob), Value::vector("log p", &log_p)]
             );
-            let loss = -p.y.iter().zip(&z2).map(|(y, z)| y * (z - lse)).sum::<f64>();
+            let loss = -p.y.iter().zip(&log_p).map(|(y, l)| y * l).sum::<f64>();
             step!(
                 rec,
                 true,
@@ -228,6 +235,7 @@ pub fn backprop<R: Recorder>(p: &Mlp, rec: &mut R) -> MlpResult {
                 "Cross-entropy L = −Σ y·log p",
                 [Value::vector("y", &p.y), Value::scalar("L", loss)]
             );
+            step!(rec, backward);
             let delta2: Vec<f64> = prob.iter().zip(&p.y).map(|(q, y)| q - y).collect();
             step!(
                 rec,
@@ -445,5 +453,88 @@ mod tests {
         let mut p = sample(Activation::Relu, Loss::Mse);
         p.x[0] = f64::NAN;
         assert_eq!(p.validate().unwrap_err().field, "x");
+    }
+
+    /// Within `ulps` units in the last place of `want`.
+    fn close(got: f64, want: f64, ulps: f64) -> bool {
+        (got - want).abs() <= ulps * f64::EPSILON * want.abs()
+    }
+
+    /// Issue #16, defect 1: p = exp(z − (max + ln Σ)) lost ln Σ once the
+    /// logits were large (p = [1, 1], L = 0 at logits of 10¹⁸).
+    #[test]
+    fn softmax_ce_keeps_every_digit_at_huge_logits() {
+        // By hand: two equal logits of 10¹⁸ give p = ½ each, L = ln 2, δ2 = p − y.
+        let mut p = Mlp {
+            x: vec![1e6],
+            y: vec![1.0, 0.0],
+            w1: vec![1e6],
+            b1: vec![0.0],
+            w2: vec![1e6, 1e6],
+            b2: vec![0.0, 0.0],
+            activation: Activation::Relu,
+            loss: Loss::SoftmaxCe,
+            lr: 0.1,
+        };
+        p.validate().unwrap();
+        let r = backprop(&p, &mut NoTrace);
+        assert_eq!(r.z2, vec![1e18, 1e18]);
+        assert_eq!(r.out, vec![0.5, 0.5]);
+        assert!(close(r.loss, std::f64::consts::LN_2, 1.0), "{}", r.loss);
+        assert_eq!(r.delta2, vec![-0.5, 0.5]);
+        // Logits 10¹² + 1 and 10¹² (x = W1 = 1000): mpmath at 60 digits,
+        // `python3 playground-wasm/fixtures/regressions.py`.
+        (p.x, p.w1, p.b2) = (vec![1000.0], vec![1000.0], vec![1.0, 0.0]);
+        let r = backprop(&p, &mut NoTrace);
+        assert_eq!(r.z2, vec![1e12 + 1.0, 1e12]);
+        let (p0, p1, loss) = (0.7310585786300049, 0.2689414213699951, 0.3132616875182228);
+        assert!(
+            close(r.out[0], p0, 2.0) && close(r.out[1], p1, 2.0),
+            "{:?}",
+            r.out
+        );
+        assert!(close(r.loss, loss, 2.0), "{}", r.loss);
+        assert!(
+            close(r.delta2[0], -p1, 4.0) && close(r.delta2[1], p1, 2.0),
+            "{:?}",
+            r.delta2
+        );
+    }
+
+    /// Issue #16, defect 5 (and its Rust side): the derivatives stay exact
+    /// where 1 − σ(z) or 1 − tanh²(z) round to 0 and e⁻ᶻ/(1 + e⁻ᶻ)² is ∞/∞.
+    /// Expected values: mpmath at 60 digits, `python3 playground-wasm/fixtures/regressions.py`.
+    #[test]
+    fn activation_derivatives_are_exact_at_the_extremes() {
+        let sig = |z| activate_grad(Activation::Sigmoid, z);
+        let tanh = |z| activate_grad(Activation::Tanh, z);
+        assert!(
+            close(sig(40.0), 4.248354255291589e-18, 4.0),
+            "{}",
+            sig(40.0)
+        );
+        assert!(
+            close(sig(-40.0), 4.248354255291589e-18, 4.0),
+            "{}",
+            sig(-40.0)
+        );
+        assert!(
+            close(sig(-700.0), 9.85967654375977e-305, 4.0),
+            "{}",
+            sig(-700.0)
+        );
+        assert_eq!(sig(-800.0), 0.0);
+        assert!(
+            close(tanh(20.0), 1.6993417021166355e-17, 8.0),
+            "{}",
+            tanh(20.0)
+        );
+        assert!(
+            close(tanh(-30.0), 3.502604305078608e-26, 8.0),
+            "{}",
+            tanh(-30.0)
+        );
+        assert_eq!(tanh(400.0), 0.0);
+        assert_eq!((sig(0.0), tanh(0.0)), (0.25, 1.0));
     }
 }

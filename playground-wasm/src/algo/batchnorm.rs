@@ -27,6 +27,8 @@ pub struct BatchNorm {
     pub training: bool,
     /// Upstream gradient ∂L/∂y, `[n, d]`.
     pub grad_out: Vec<f64>,
+    /// The shape `grad_out` was given in; it must be `[n, d]`.
+    pub grad_out_shape: Vec<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -54,6 +56,7 @@ impl BatchNorm {
         check::range("x (features)", self.d, 1, MAX_FEATURES)?;
         let (n, d) = (self.n, self.d);
         check::len("x", &self.x, n * d, &format!("[{n}, {d}]"))?;
+        check::shape("grad_out", &self.grad_out_shape, &[n, d])?;
         check::len("grad_out", &self.grad_out, n * d, &format!("[{n}, {d}]"))?;
         for (name, v) in [
             ("gamma", &self.gamma),
@@ -122,13 +125,16 @@ pub fn batchnorm<R: Recorder>(p: &BatchNorm, rec: &mut R) -> BatchNormResult {
     let (mut running_mean, mut running_var) = (p.running_mean.clone(), p.running_var.clone());
     if p.training {
         for j in 0..d {
-            mean[j] = (0..n).map(|i| p.x[i * d + j]).sum::<f64>() / nf;
-            var[j] = (0..n)
-                .map(|i| (p.x[i * d + j] - mean[j]).powi(2))
-                .sum::<f64>()
-                / nf; // biased
-            step!(rec, false, "stats", format!("第 {j} 个特征：批均值与（有偏）批方差"), format!("Feature {j}: batch mean and (biased) batch variance"),
-                [Value::vector("x[:, j]", &(0..n).map(|i| p.x[i * d + j]).collect::<Vec<_>>()), Value::scalar("μ", mean[j]), Value::scalar("σ²", var[j])],
+            let col = |i: usize| p.x[i * d + j];
+            // The mean, then one correction pass: Σ(x − μ)/n puts back what
+            // rounding the sum lost, so a constant column has exactly its
+            // value as mean and exactly 0 as variance (not 10⁻³⁴).
+            let rough = (0..n).map(col).sum::<f64>() / nf;
+            mean[j] = rough + (0..n).map(|i| col(i) - rough).sum::<f64>() / nf;
+            var[j] = (0..n).map(|i| (col(i) - mean[j]).powi(2)).sum::<f64>() / nf; // biased
+            step!(rec, false, "stats", format!("第 {j} 个特征：批均值与（有偏）批方差{}", if var[j] == 0.0 { "；这一列是常数：σ² = 0，所以 x̂ = 0、y = β" } else { "" }),
+                format!("Feature {j}: batch mean and (biased) batch variance{}", if var[j] == 0.0 { "; the column is constant: σ² = 0, so x̂ = 0 and y = β" } else { "" }),
+                [Value::vector("x[:, j]", &(0..n).map(col).collect::<Vec<_>>()), Value::scalar("μ", mean[j]), Value::scalar("σ²", var[j])],
                 {"column" => crate::trace::one(j)});
             running_mean[j] = (1.0 - p.momentum) * p.running_mean[j] + p.momentum * mean[j];
             running_var[j] =
@@ -163,6 +169,7 @@ pub fn batchnorm<R: Recorder>(p: &BatchNorm, rec: &mut R) -> BatchNormResult {
     );
 
     // Backward: ∂L/∂β = Σ dy, ∂L/∂γ = Σ dy·x̂ (sums over the batch).
+    step!(rec, backward);
     let dy = &p.grad_out;
     let mut grad_beta = vec![0.0; d];
     let mut grad_gamma = vec![0.0; d];
@@ -260,6 +267,7 @@ mod tests {
             momentum: 0.1,
             eps: 1e-5,
             training,
+            grad_out_shape: vec![n, d],
         }
     }
 
@@ -311,6 +319,7 @@ mod tests {
             eps: 1e-12,
             training: true,
             grad_out: vec![1.0, 1.0],
+            grad_out_shape: vec![2, 1],
         };
         p.validate().unwrap();
         let r = batchnorm(&p, &mut NoTrace);
@@ -350,5 +359,40 @@ mod tests {
         let mut p = sample(false);
         p.gamma.push(1.0);
         assert_eq!(p.validate().unwrap_err().field, "gamma");
+    }
+
+    /// Issue #16, defect 9: a constant column showed var = 1.9e-34 and
+    /// y = 0.499999999999996. By hand: a constant column has mean c,
+    /// variance 0, x̂ = 0 and y = β exactly, for every c and n.
+    #[test]
+    fn a_constant_column_has_variance_zero_and_y_equal_to_beta() {
+        for c in [0.1, 0.3, 0.7, 1.1, 123.456, -0.45, 999_999.9] {
+            for n in [2, 3, 6, 7, 10, 64] {
+                let p = BatchNorm {
+                    n,
+                    d: 1,
+                    x: vec![c; n],
+                    gamma: vec![1.5],
+                    beta: vec![0.5],
+                    running_mean: vec![0.0],
+                    running_var: vec![1.0],
+                    momentum: 0.1,
+                    eps: 1e-5,
+                    training: true,
+                    grad_out: (0..n).map(|i| i as f64).collect(),
+                    grad_out_shape: vec![n, 1],
+                };
+                p.validate().unwrap();
+                let r = batchnorm(&p, &mut NoTrace);
+                assert_eq!((r.mean[0], r.var[0]), (c, 0.0), "c = {c}, n = {n}");
+                assert!(r.x_hat.iter().all(|&v| v == 0.0), "c = {c}, n = {n}");
+                assert!(r.y.iter().all(|&v| v == 0.5), "c = {c}, n = {n}: {:?}", r.y);
+                assert_eq!(r.grad_gamma, vec![0.0]);
+                let mut t = Trace::default();
+                batchnorm(&p, &mut t);
+                let stats = t.steps.iter().find(|s| s.tag == "stats").unwrap();
+                assert!(stats.en.contains("the column is constant"), "{}", stats.en);
+            }
+        }
     }
 }

@@ -29,6 +29,9 @@ pub struct Conv2d {
     pub padding: usize,
     pub dilation: usize,
     pub grad_out: Vec<f64>,
+    /// The shape `grad_out` was given in; it must be `[c_out, out_h, out_w]`
+    /// (the count alone would accept a transposed gradient).
+    pub grad_out_shape: Vec<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -90,6 +93,7 @@ impl Conv2d {
                 "the dilated kernel is larger than the padded input: there is no output",
             ));
         }
+        check::shape("grad_out", &self.grad_out_shape, &[o, oh, ow])?;
         check::len(
             "grad_out",
             &self.grad_out,
@@ -112,15 +116,13 @@ impl Conv2d {
 pub fn conv2d<R: Recorder>(a: &Conv2d, rec: &mut R) -> Conv2dResult {
     let (c_in, h, w, c_out, kh, kw) = (a.c_in, a.h, a.w, a.c_out, a.kh, a.kw);
     let (s, p, d) = (a.stride, a.padding, a.dilation);
-    let (oh, ow) = a.out_shape(); // (h + 2p − d(kh − 1) − 1) / s + 1
+    let (oh, ow) = a.out_shape(); // ⌊(h + 2p − d(kh − 1) − 1) / s⌋ + 1
     step!(
         rec,
         true,
         "setup",
-        format!("输出大小：({h} + 2·{p} − {d}·({kh}−1) − 1)/{s} + 1 = {oh}，宽同理得 {ow}"),
-        format!(
-            "Output size: ({h} + 2·{p} − {d}·({kh}−1) − 1)/{s} + 1 = {oh}; likewise width {ow}"
-        ),
+        format!("输出大小：高 ⌊({h} + 2·{p} − {d}·({kh}−1) − 1)/{s}⌋ + 1 = ⌊{}/{s}⌋ + 1 = {oh}，宽 ⌊({w} + 2·{p} − {d}·({kw}−1) − 1)/{s}⌋ + 1 = ⌊{}/{s}⌋ + 1 = {ow}", oh_num(a), ow_num(a)),
+        format!("Output size: height ⌊({h} + 2·{p} − {d}·({kh}−1) − 1)/{s}⌋ + 1 = ⌊{}/{s}⌋ + 1 = {oh}, width ⌊({w} + 2·{p} − {d}·({kw}−1) − 1)/{s}⌋ + 1 = ⌊{}/{s}⌋ + 1 = {ow}", oh_num(a), ow_num(a)),
         [
             Value::tensor("x", &[c_in, h, w], &a.x),
             Value::tensor("W", &[c_out, c_in, kh, kw], &a.weight),
@@ -152,11 +154,11 @@ pub fn conv2d<R: Recorder>(a: &Conv2d, rec: &mut R) -> Conv2dResult {
                     }
                 }
                 y[(o * oh + oy) * ow + ox] = sum;
-                step!(rec, false, "fwd", format!("输出通道 {o} 的 ({oy}, {ox})：窗口与卷积核逐元素相乘，求和，加偏置"),
-                    format!("Output channel {o} at ({oy}, {ox}): window times kernel, summed, plus the bias"),
-                    values: window_values(a, o, oy, ox, None, sum), {"input" => window_cells(a, oy, ox, true),
-                    "padding" => window_cells(a, oy, ox, false), "kernel" => crate::trace::one(o),
-                    "output" => vec![vec![o as i64, oy as i64, ox as i64]]});
+                step!(rec, false, "fwd", format!("输出通道 {o} 的 ({oy}, {ox})：窗口与卷积核逐元素相乘，从偏置开始逐个累加（部分和）{}", pad_note(a, oy, ox, true, false)),
+                    format!("Output channel {o} at ({oy}, {ox}): window times kernel, added one tap at a time onto the bias (the running sum){}", pad_note(a, oy, ox, false, false)),
+                    values: window_values(a, o, oy, ox, sum), {"input" => window_cells(a, oy, ox, true),
+                    "padding" => window_cells(a, oy, ox, false), "taps_padding" => padding_taps(a, oy, ox),
+                    "kernel" => crate::trace::one(o), "output" => vec![vec![o as i64, oy as i64, ox as i64]]});
             }
         }
     }
@@ -171,6 +173,7 @@ pub fn conv2d<R: Recorder>(a: &Conv2d, rec: &mut R) -> Conv2dResult {
 
     // Backward: each output cell sends its gradient g back along the same taps:
     // ∂L/∂x[tap] += g · W[tap], ∂L/∂W[tap] += g · x[tap], ∂L/∂b[o] += g.
+    step!(rec, backward);
     let mut grad_x = vec![0.0; a.x.len()];
     let mut grad_weight = vec![0.0; a.weight.len()];
     let mut grad_bias = vec![0.0; c_out];
@@ -191,10 +194,12 @@ pub fn conv2d<R: Recorder>(a: &Conv2d, rec: &mut R) -> Conv2dResult {
                         }
                     }
                 }
-                step!(rec, false, "bwd", format!("反向：输出 ({o}, {oy}, {ox}) 的梯度 g 沿同样的连接传回窗口（g·W）和卷积核（g·x）"),
-                    format!("Backward: the gradient g of output ({o}, {oy}, {ox}) flows back along the same taps, to the window (g·W) and the kernel (g·x)"),
-                    values: window_values(a, o, oy, ox, Some(g), 0.0), {"input" => window_cells(a, oy, ox, true),
-                    "kernel" => crate::trace::one(o), "output" => vec![vec![o as i64, oy as i64, ox as i64]]});
+                step!(rec, false, "bwd", format!("反向：输出 ({o}, {oy}, {ox}) 的梯度 g 沿同样的连接传回：g·W 累加到窗口处的 ∂L/∂x，g·x 累加到 ∂L/∂W[{o}]，g 累加到 ∂L/∂b[{o}]{}", pad_note(a, oy, ox, true, true)),
+                    format!("Backward: the gradient g of output ({o}, {oy}, {ox}) flows back along the same taps: g·W is added to ∂L/∂x under the window, g·x to ∂L/∂W[{o}], g to ∂L/∂b[{o}]{}", pad_note(a, oy, ox, false, true)),
+                    values: backward_values(a, o, oy, ox, g, [&grad_x, &grad_weight, &grad_bias]),
+                    {"input" => window_cells(a, oy, ox, true), "padding" => window_cells(a, oy, ox, false),
+                    "taps_padding" => padding_taps(a, oy, ox), "kernel" => crate::trace::one(o),
+                    "output" => vec![vec![o as i64, oy as i64, ox as i64]]});
             }
         }
     }
@@ -223,6 +228,16 @@ pub fn conv2d<R: Recorder>(a: &Conv2d, rec: &mut R) -> Conv2dResult {
 }
 // ▲ playground source
 
+/// The numerator of the output-height formula, h + 2p − d(kh − 1) − 1.
+fn oh_num(a: &Conv2d) -> usize {
+    (a.h + 2 * a.padding).saturating_sub(a.dilation * (a.kh - 1) + 1)
+}
+
+/// The numerator of the output-width formula, w + 2p − d(kw − 1) − 1.
+fn ow_num(a: &Conv2d) -> usize {
+    (a.w + 2 * a.padding).saturating_sub(a.dilation * (a.kw - 1) + 1)
+}
+
 /// The input cell kernel cell `(ky, kx)` reads for output `(oy, ox)`, and
 /// whether it lies inside the input (not in the padding).
 fn tap(a: &Conv2d, oy: usize, ox: usize, ky: usize, kx: usize) -> (i64, i64, bool) {
@@ -249,18 +264,41 @@ fn window_cells(a: &Conv2d, oy: usize, ox: usize, inside: bool) -> Vec<Vec<i64>>
     cells
 }
 
-/// The values shown for one window: the window (zeros in the padding), the
-/// kernel, and either their products and the output (forward) or the
-/// gradient's contributions (backward, `grad = Some(g)`).
-fn window_values(
-    a: &Conv2d,
-    o: usize,
-    oy: usize,
-    ox: usize,
-    grad: Option<f64>,
-    out: f64,
-) -> Vec<Value> {
-    let shape = [a.c_in, a.kh, a.kw];
+/// The taps `[c, ky, kx]` of one window that fall in the padding (indices
+/// into the window-shaped values).
+fn padding_taps(a: &Conv2d, oy: usize, ox: usize) -> Vec<Vec<i64>> {
+    let mut taps = Vec::new();
+    for c in 0..a.c_in {
+        for ky in 0..a.kh {
+            for kx in 0..a.kw {
+                if !tap(a, oy, ox, ky, kx).2 {
+                    taps.push(vec![c as i64, ky as i64, kx as i64]);
+                }
+            }
+        }
+    }
+    taps
+}
+
+/// The end of a window's sentence: how many of its taps lie in the padding.
+fn pad_note(a: &Conv2d, oy: usize, ox: usize, zh: bool, backward: bool) -> String {
+    let n = a.c_in * a.kh * a.kw;
+    let k = padding_taps(a, oy, ox).len();
+    match (k, zh, backward) {
+        (0, _, _) => String::new(),
+        (_, true, false) => format!("；{n} 个位置中有 {k} 个落在零填充里，乘积为 0"),
+        (_, false, false) => format!("; {k} of the {n} taps are in the zero padding and add 0"),
+        (_, true, true) => {
+            format!("；{n} 个位置中有 {k} 个落在填充里：填充不是输入，没有梯度，这些 g·W 被丢弃")
+        }
+        (_, false, true) => format!(
+            "; {k} of the {n} taps are in the padding, which is not an input: their g·W is dropped"
+        ),
+    }
+}
+
+/// The window (zeros in the padding) and the kernel of one output cell.
+fn window_and_kernel(a: &Conv2d, o: usize, oy: usize, ox: usize) -> (Vec<f64>, &[f64]) {
     let n = a.c_in * a.kh * a.kw;
     let mut win = Vec::with_capacity(n);
     for c in 0..a.c_in {
@@ -275,31 +313,81 @@ fn window_values(
             }
         }
     }
-    let kernel = &a.weight[o * n..(o + 1) * n];
-    match grad {
-        None => {
-            let prod: Vec<f64> = win.iter().zip(kernel).map(|(x, k)| x * k).collect();
-            vec![
-                Value::tensor("window", &shape, &win),
-                Value::tensor("kernel", &shape, kernel),
-                Value::tensor("window ⊙ kernel", &shape, &prod),
-                Value::scalar("bias", a.bias[o]),
-                Value::scalar("y", out),
-            ]
-        }
-        Some(g) => {
-            let to_x: Vec<f64> = kernel.iter().map(|k| g * k).collect();
-            let to_w: Vec<f64> = win.iter().map(|x| g * x).collect();
-            vec![
-                Value::scalar("g", g),
-                Value::tensor("window", &shape, &win),
-                Value::tensor("kernel", &shape, kernel),
-                Value::tensor("g·kernel → ∂L/∂x", &shape, &to_x),
-                Value::tensor("g·window → ∂L/∂W", &shape, &to_w),
-            ]
-        }
-    }
+    (win, &a.weight[o * n..(o + 1) * n])
 }
+
+/// A forward window: the window, the kernel, their products, the running
+/// sum (the bias plus the products so far, in the loop's order: its last
+/// cell is the output) and the output.
+fn window_values(a: &Conv2d, o: usize, oy: usize, ox: usize, y: f64) -> Vec<Value> {
+    let shape = [a.c_in, a.kh, a.kw];
+    let (win, kernel) = window_and_kernel(a, o, oy, ox);
+    let prod: Vec<f64> = win.iter().zip(kernel).map(|(x, k)| x * k).collect();
+    let mut sum = a.bias[o];
+    let running: Vec<f64> = prod
+        .iter()
+        .map(|t| {
+            sum += t;
+            sum
+        })
+        .collect();
+    vec![
+        Value::tensor("window", &shape, &win),
+        Value::tensor("kernel", &shape, kernel),
+        Value::tensor("window ⊙ kernel", &shape, &prod),
+        Value::scalar("bias", a.bias[o]),
+        Value::tensor("running sum", &shape, &running),
+        Value::scalar("y", y),
+    ]
+}
+
+/// A backward window: g, the window and the kernel, what this output adds
+/// to ∂L/∂x (g·W; nothing at padding taps) and to ∂L/∂W (g·x), and the
+/// gradients accumulated so far (`grads` = ∂L/∂x, ∂L/∂W, ∂L/∂b).
+fn backward_values(
+    a: &Conv2d,
+    o: usize,
+    oy: usize,
+    ox: usize,
+    g: f64,
+    grads: [&[f64]; 3],
+) -> Vec<Value> {
+    let shape = [a.c_in, a.kh, a.kw];
+    let (win, kernel) = window_and_kernel(a, o, oy, ox);
+    let mut to_x: Vec<f64> = kernel.iter().map(|k| g * k).collect();
+    for t in padding_taps(a, oy, ox) {
+        to_x[((t[0] as usize) * a.kh + t[1] as usize) * a.kw + t[2] as usize] = 0.0;
+    }
+    let to_w: Vec<f64> = win.iter().map(|x| g * x).collect();
+    // All of ∂L/∂x while it is small; for a large input only its cells under
+    // the window (0 at padding taps), so that a step stays cheap to record
+    // and to draw, and the budget leaves room for many backward steps.
+    let grad_x = if a.x.len() <= MAX_SHOWN_GRAD_X {
+        Value::tensor("∂L/∂x so far", &[a.c_in, a.h, a.w], grads[0])
+    } else {
+        let mut under = vec![0.0; shape.iter().product()];
+        for (k, t) in under.iter_mut().enumerate() {
+            let (c, ky, kx) = (k / (a.kh * a.kw), k / a.kw % a.kh, k % a.kw);
+            if let (iy, ix, true) = tap(a, oy, ox, ky, kx) {
+                *t = grads[0][(c * a.h + iy as usize) * a.w + ix as usize];
+            }
+        }
+        Value::tensor("∂L/∂x so far (window)", &shape, &under)
+    };
+    vec![
+        Value::scalar("g", g),
+        Value::tensor("window", &shape, &win),
+        Value::tensor("kernel", &shape, kernel),
+        Value::tensor("g·kernel → ∂L/∂x", &shape, &to_x),
+        Value::tensor("g·window → ∂L/∂W", &shape, &to_w),
+        grad_x,
+        Value::tensor("∂L/∂W so far", &[a.c_out, a.c_in, a.kh, a.kw], grads[1]),
+        Value::vector("∂L/∂b so far", grads[2]),
+    ]
+}
+
+/// Largest input whose whole ∂L/∂x each backward step shows (4 × 16 × 16).
+pub const MAX_SHOWN_GRAD_X: usize = 1024;
 
 #[cfg(test)]
 mod tests {
@@ -333,9 +421,11 @@ mod tests {
             padding,
             dilation,
             grad_out: vec![],
+            grad_out_shape: vec![],
         };
         let (oh, ow) = a.out_shape();
         a.grad_out = (0..c_out * oh * ow).map(|_| next()).collect();
+        a.grad_out_shape = vec![c_out, oh, ow];
         a
     }
 
@@ -389,6 +479,7 @@ mod tests {
             padding: 1,
             dilation: 1,
             grad_out: vec![1.0; 9],
+            grad_out_shape: vec![1, 3, 3],
         };
         a.validate().unwrap();
         let r = conv2d(&a, &mut NoTrace);
@@ -406,6 +497,7 @@ mod tests {
             padding: 0,
             stride: 2,
             grad_out: vec![1.0],
+            grad_out_shape: vec![1, 1, 1],
             ..a
         };
         b.validate().unwrap();
@@ -422,10 +514,20 @@ mod tests {
         assert_eq!(windows, a.c_out * r.out_h * r.out_w);
         let last = t.steps.last().unwrap();
         assert_eq!(last.values[1].data, r.grad_x);
-        // Each forward step's products sum (with the bias) to its output.
+        // Each forward step's running sum starts at the bias plus the first
+        // product, adds one product per tap, and ends exactly at the output.
         for s in t.steps.iter().filter(|s| s.tag == "fwd") {
-            let total: f64 = s.values[2].data.iter().sum::<f64>() + s.values[3].data[0];
-            assert!((total - s.values[4].data[0]).abs() < 1e-12);
+            let (prod, bias, running, y) = (
+                &s.values[2].data,
+                s.values[3].data[0],
+                &s.values[4].data,
+                s.values[5].data[0],
+            );
+            assert_eq!(running[0], bias + prod[0]);
+            for k in 1..prod.len() {
+                assert_eq!(running[k], running[k - 1] + prod[k]);
+            }
+            assert_eq!(*running.last().unwrap(), y);
         }
     }
 
@@ -445,5 +547,167 @@ mod tests {
         let mut a = sample(1, 0, 1);
         a.stride = 0;
         assert_eq!(a.validate().unwrap_err().field, "stride");
+    }
+
+    /// Issue #16, defect 8: each backward step shows ∂L/∂x, ∂L/∂W and ∂L/∂b
+    /// as accumulated so far: the previous step's plus this window's
+    /// contributions, ending at the final gradients.
+    #[test]
+    fn backward_steps_show_the_gradients_accumulated_so_far() {
+        let a = sample(2, 1, 1);
+        let mut t = Trace::default();
+        let r = conv2d(&a, &mut t);
+        let (mut gx, mut gw) = (vec![0.0; a.x.len()], vec![0.0; a.weight.len()]);
+        let n = a.c_in * a.kh * a.kw;
+        for s in t.steps.iter().filter(|s| s.tag == "bwd") {
+            let o = s.highlight.iter().find(|h| h.0 == "kernel").unwrap().1[0][0] as usize;
+            let to_x = &s.values[3].data;
+            // The window's cells inside the input, in tap order (padding taps skipped).
+            let inside = &s.highlight.iter().find(|h| h.0 == "input").unwrap().1;
+            let pad: Vec<usize> = s
+                .highlight
+                .iter()
+                .find(|h| h.0 == "taps_padding")
+                .unwrap()
+                .1
+                .iter()
+                .map(|t| ((t[0] as usize) * a.kh + t[1] as usize) * a.kw + t[2] as usize)
+                .collect();
+            let mut cells = inside.iter();
+            for k in 0..n {
+                if pad.contains(&k) {
+                    assert_eq!(to_x[k], 0.0, "padding has no ∂L/∂x");
+                    continue;
+                }
+                let c = cells.next().unwrap();
+                gx[((c[0] as usize) * a.h + c[1] as usize) * a.w + c[2] as usize] += to_x[k];
+            }
+            assert!(cells.next().is_none());
+            for k in 0..n {
+                gw[o * n + k] += s.values[4].data[k];
+            }
+            assert_eq!(s.values[5].name, "∂L/∂x so far");
+            for (got, want) in s.values[5].data.iter().zip(&gx) {
+                assert!((got - want).abs() < 1e-12);
+            }
+            for (got, want) in s.values[6].data.iter().zip(&gw) {
+                assert!((got - want).abs() < 1e-12);
+            }
+        }
+        let last_bwd = t.steps.iter().rev().find(|s| s.tag == "bwd").unwrap();
+        assert_eq!(last_bwd.values[5].data, r.grad_x);
+        assert_eq!(last_bwd.values[6].data, r.grad_weight);
+        assert_eq!(last_bwd.values[7].data, r.grad_bias);
+    }
+
+    /// Issue #16, defect 8: the corner window of a padded 3×3 convolution
+    /// has 9 taps, 4 inside the input and 5 in the padding, and both passes
+    /// highlight all 9 (the backward pass used to light up only the 4).
+    #[test]
+    fn both_passes_highlight_the_padding_taps_of_a_window() {
+        let a = Conv2d {
+            c_in: 1,
+            h: 3,
+            w: 3,
+            c_out: 1,
+            kh: 3,
+            kw: 3,
+            x: (1..=9).map(f64::from).collect(),
+            weight: vec![1.0; 9],
+            bias: vec![0.0],
+            stride: 1,
+            padding: 1,
+            dilation: 1,
+            grad_out: vec![1.0; 9],
+            grad_out_shape: vec![1, 3, 3],
+        };
+        let mut t = Trace::default();
+        conv2d(&a, &mut t);
+        for tag in ["fwd", "bwd"] {
+            let corner = t.steps.iter().find(|s| s.tag == tag).unwrap();
+            let get = |k: &str| {
+                corner
+                    .highlight
+                    .iter()
+                    .find(|h| h.0 == k)
+                    .unwrap()
+                    .1
+                    .clone()
+            };
+            assert_eq!(
+                get("input"),
+                vec![vec![0, 0, 0], vec![0, 0, 1], vec![0, 1, 0], vec![0, 1, 1]],
+                "{tag}"
+            );
+            assert_eq!(get("padding").len(), 5, "{tag}");
+            assert_eq!(
+                get("taps_padding"),
+                vec![
+                    vec![0, 0, 0],
+                    vec![0, 0, 1],
+                    vec![0, 0, 2],
+                    vec![0, 1, 0],
+                    vec![0, 2, 0]
+                ],
+                "{tag}"
+            );
+            assert!(
+                corner.en.contains("5 of the 9 taps are in the"),
+                "{}",
+                corner.en
+            );
+        }
+    }
+
+    /// Issue #16, defect 8: at the step cap the forward pass took every step
+    /// and the backward pass often had none. With a split trace each pass
+    /// gets at most half, and the backward pass always shows windows.
+    #[test]
+    fn the_step_budget_is_split_between_the_passes() {
+        use crate::trace::{MAX_NUMBERS, MAX_STEPS};
+        // 4,096 windows of one number each: capped by the step count.
+        let mut a = sample(1, 0, 1);
+        (a.c_in, a.h, a.w, a.c_out, a.kh, a.kw) = (1, 64, 64, 1, 1, 1);
+        a.x = vec![0.5; 64 * 64];
+        (a.weight, a.bias) = (vec![2.0], vec![0.0]);
+        (a.grad_out, a.grad_out_shape) = (vec![1.0; 64 * 64], vec![1, 64, 64]);
+        // The largest input: capped by the count of numbers.
+        let mut big = sample(1, 3, 1);
+        (big.c_in, big.h, big.w, big.c_out, big.kh, big.kw) = (8, 64, 64, 8, 7, 7);
+        big.x = vec![0.25; 8 * 64 * 64];
+        (big.weight, big.bias) = (vec![0.5; 8 * 8 * 49], vec![0.0; 8]);
+        (big.grad_out, big.grad_out_shape) = (vec![1.0; 8 * 64 * 64], vec![8, 64, 64]);
+        for a in [&a, &big] {
+            a.validate().unwrap();
+            let mut t = Trace::split();
+            conv2d(a, &mut t);
+            let count = |tag: &str| t.steps.iter().filter(|s| s.tag == tag).count();
+            let (fwd, bwd) = (count("fwd"), count("bwd"));
+            assert!(fwd >= 1 && bwd >= 1, "forward {fwd}, backward {bwd}");
+            assert!(fwd <= MAX_STEPS / 2 && t.skipped > 0);
+            let first_bwd = t.steps.iter().position(|s| s.tag == "bwd").unwrap();
+            assert_eq!(t.backward, Some(first_bwd));
+            let fwd_numbers: usize = t.steps[..first_bwd]
+                .iter()
+                .flat_map(|s| &s.values)
+                .map(|v| v.data.len())
+                .sum();
+            assert!(
+                fwd_numbers <= MAX_NUMBERS / 2 + 2 * a.x.len() + a.weight.len() + 4 * 392,
+                "{fwd_numbers}"
+            );
+            assert_eq!(t.steps.last().unwrap().tag, "bwd_done");
+            let bwd = t.steps.iter().find(|s| s.tag == "bwd").unwrap();
+            let shown = if a.x.len() <= MAX_SHOWN_GRAD_X {
+                "∂L/∂x so far"
+            } else {
+                "∂L/∂x so far (window)"
+            };
+            assert_eq!(bwd.values[5].name, shown);
+        }
+        // The largest input's backward pass gets more than a token step.
+        let mut t = Trace::split();
+        conv2d(&big, &mut t);
+        assert!(t.steps.iter().filter(|s| s.tag == "bwd").count() >= 5);
     }
 }

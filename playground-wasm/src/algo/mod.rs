@@ -13,6 +13,7 @@
 // Gradient checks pair a field accessor with its gradient.
 #![cfg_attr(test, allow(clippy::type_complexity))]
 
+pub mod attention;
 pub mod auc;
 pub mod backprop;
 pub mod batchnorm;

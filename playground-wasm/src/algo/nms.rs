@@ -81,8 +81,8 @@ pub fn nms<R: Recorder>(inp: &NmsInput, rec: &mut R) -> NmsResult {
                 suppressed_by[j] = Some(i);
             }
             step!(rec, false, "compare",
-                format!("IoU(框 {i}, 框 {j}) = {ov} {} 阈值 {}：{}", if overlap > inp.iou_threshold { ">" } else { "≤" }, Num(inp.iou_threshold), if overlap > inp.iou_threshold { "抑制框 ".to_string() + &j.to_string() } else { "保留候选".into() }, ov = Num(crate::trace::round4(overlap))),
-                format!("IoU(box {i}, box {j}) = {ov} {} threshold {}: {}", if overlap > inp.iou_threshold { ">" } else { "≤" }, Num(inp.iou_threshold), if overlap > inp.iou_threshold { format!("suppress box {j}") } else { "it stays a candidate".into() }, ov = Num(crate::trace::round4(overlap))),
+                format!("IoU(框 {i}, 框 {j}) {ov} {} 阈值 {}：{}", if overlap > inp.iou_threshold { ">" } else { "≤" }, Num(inp.iou_threshold), if overlap > inp.iou_threshold { "抑制框 ".to_string() + &j.to_string() } else { "保留候选".into() }, ov = crate::trace::equals(overlap, inp.iou_threshold)),
+                format!("IoU(box {i}, box {j}) {ov} {} threshold {}: {}", if overlap > inp.iou_threshold { ">" } else { "≤" }, Num(inp.iou_threshold), if overlap > inp.iou_threshold { format!("suppress box {j}") } else { "it stays a candidate".into() }, ov = crate::trace::equals(overlap, inp.iou_threshold)),
                 [Value::scalar("IoU", overlap), Value::scalar("threshold", inp.iou_threshold)],
                 {"kept" => crate::trace::one(i), "candidate" => crate::trace::one(j)});
         }
@@ -161,5 +161,25 @@ mod tests {
         bad.scores.pop();
         assert_eq!(bad.validate().unwrap_err().field, "scores");
         assert_eq!(input(1.5).validate().unwrap_err().field, "iou_threshold");
+    }
+
+    /// Issue #16, defect 6: the sentence rounded IoU = 0.5000375 to "0.5 >
+    /// threshold 0.5". By hand: box 1 lies inside box 0, so IoU is the ratio
+    /// of their areas, 0.5000375 / 1.
+    #[test]
+    fn the_comparison_sentence_never_rounds_onto_the_threshold() {
+        let inp = NmsInput {
+            boxes: vec![[0.0, 0.0, 1.0, 1.0], [0.0, 0.0, 1.0, 0.5000375]],
+            scores: vec![0.9, 0.8],
+            iou_threshold: 0.5,
+        };
+        let mut t = Trace::default();
+        nms(&inp, &mut t);
+        let compare = t.steps.iter().find(|s| s.tag == "compare").unwrap();
+        assert!((compare.values[0].data[0] - 0.5000375).abs() < 1e-15);
+        assert_eq!(
+            compare.en,
+            "IoU(box 0, box 1) ≈ 0.50004 > threshold 0.5: suppress box 1"
+        );
     }
 }

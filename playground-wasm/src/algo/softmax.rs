@@ -49,25 +49,39 @@ impl SoftmaxInput {
 // ▼ playground source
 pub fn softmax_cross_entropy<R: Recorder>(inp: &SoftmaxInput, rec: &mut R) -> SoftmaxResult {
     let z = &inp.logits;
-    // The naive form: exp overflows to ∞ beyond z ≈ 709, and ∞/∞ = NaN.
+    // The naive form: exp overflows to ∞ beyond z ≈ 709 (∞/∞ = NaN) and
+    // underflows to 0 below z ≈ −745 (all zeros: 0/0 = NaN).
     let naive_e: Vec<f64> = z.iter().map(|v| v.exp()).collect();
     let naive_sum: f64 = naive_e.iter().sum();
     let naive_p: Vec<f64> = naive_e.iter().map(|e| e / naive_sum).collect();
     let naive_overflows = naive_p.iter().any(|q| !q.is_finite());
+    let (zh, en) = if naive_sum.is_infinite() {
+        (
+            "exp 溢出为 ∞，∞/∞ 得到 NaN",
+            "exp overflows to ∞, and ∞/∞ is NaN",
+        )
+    } else if naive_sum == 0.0 {
+        (
+            "每个 exp 都下溢为 0，0/0 得到 NaN",
+            "every exp underflows to 0, and 0/0 is NaN",
+        )
+    } else if naive_sum < f64::MIN_POSITIVE {
+        (
+            "exp 小到非规格化数，精度丢失，结果不准",
+            "the exps are subnormal: digits are lost and p is inaccurate",
+        )
+    } else {
+        (
+            "这组 logits 既不上溢也不下溢",
+            "no overflow or underflow for these logits",
+        )
+    };
     step!(
         rec,
         true,
         "naive",
-        if naive_overflows {
-            "朴素写法 exp(z)/Σexp(z)：exp 溢出为 ∞，∞/∞ 得到 NaN"
-        } else {
-            "朴素写法 exp(z)/Σexp(z)：这组 logits 没有溢出"
-        },
-        if naive_overflows {
-            "Naive exp(z)/Σexp(z): exp overflows to ∞, and ∞/∞ is NaN"
-        } else {
-            "Naive exp(z)/Σexp(z): no overflow for these logits"
-        },
+        format!("朴素写法 exp(z)/Σexp(z)：{zh}"),
+        format!("Naive exp(z)/Σexp(z): {en}"),
         [
             Value::vector("z", z),
             Value::vector("exp(z)", &naive_e),
@@ -97,26 +111,28 @@ pub fn softmax_cross_entropy<R: Recorder>(inp: &SoftmaxInput, rec: &mut R) -> So
         "Exponentiate and sum (the sum is at least 1)",
         [Value::vector("exp(z − max)", &e), Value::scalar("sum", sum)]
     );
+    // log p = (z − max) − ln Σ: the shift stays exact. (z − (max + ln Σ)
+    // would round ln Σ away once max is large: at 10⁶ only 10 digits survive.)
     let log_sum_exp = m + sum.ln();
-    let log_p: Vec<f64> = z.iter().map(|v| v - log_sum_exp).collect();
+    let log_p: Vec<f64> = shifted.iter().map(|s| s - sum.ln()).collect();
     step!(
         rec,
         true,
         "log_softmax",
-        "log-softmax：log p = z − logsumexp(z)，不经过 log(exp(·))",
-        "log-softmax: log p = z − logsumexp(z), never taking log of a tiny exp",
+        "log-softmax：log p = (z − max) − ln Σ，不经过 log(exp(·))",
+        "log-softmax: log p = (z − max) − ln Σ, never taking log of a tiny exp",
         [
             Value::scalar("logsumexp", log_sum_exp),
             Value::vector("log p", &log_p)
         ]
     );
-    let p: Vec<f64> = log_p.iter().map(|l| l.exp()).collect();
+    let p: Vec<f64> = e.iter().map(|x| x / sum).collect();
     step!(
         rec,
         true,
         "p",
-        "概率 p = exp(log p)",
-        "Probabilities p = exp(log p)",
+        "概率 p = exp(z − max)/Σ",
+        "Probabilities p = exp(z − max)/Σ",
         [Value::vector("p", &p)]
     );
 
@@ -127,6 +143,7 @@ pub fn softmax_cross_entropy<R: Recorder>(inp: &SoftmaxInput, rec: &mut R) -> So
         [Value::scalar("L", loss)], {"class" => crate::trace::one(t)});
 
     // Gradient with respect to the logits: ∂L/∂z = p − y (y one-hot).
+    step!(rec, backward);
     let mut grad = p.clone();
     grad[t] -= 1.0;
     step!(rec, true, "grad", "梯度 ∂L/∂z = p − y：目标类减 1，其余等于 p", "Gradient ∂L/∂z = p − y: p minus 1 at the target class",
@@ -214,5 +231,63 @@ mod tests {
             target: 0,
         };
         assert_eq!(empty.validate().unwrap_err().field, "logits");
+    }
+
+    /// Issue #16, defect 2: log p = z − (max + ln Σ) kept only ~10 digits at
+    /// the ±10⁶ input limit ([10⁶, 10⁶] gave p = 0.499999999978995).
+    #[test]
+    fn probabilities_are_exact_at_the_input_limit() {
+        let r = run(&[1e6, 1e6], 0);
+        assert_eq!(r.p, vec![0.5, 0.5]);
+        assert_eq!(r.log_p, vec![-std::f64::consts::LN_2; 2]);
+        // mpmath at 60 digits: `python3 playground-wasm/fixtures/regressions.py`.
+        let r = run(&[1e6, 1e6 - 1.0, -1e6], 1);
+        let close = |got: f64, want: f64| (got - want).abs() <= 2.0 * f64::EPSILON * want.abs();
+        assert!(
+            close(r.p[0], 0.7310585786300049) && close(r.p[1], 0.2689414213699951),
+            "{:?}",
+            r.p
+        );
+        assert_eq!(r.p[2], 0.0);
+        assert!(
+            close(r.log_p[0], -0.3132616875182228) && close(r.log_p[1], -1.3132616875182228),
+            "{:?}",
+            r.log_p
+        );
+        assert!(close(r.log_p[2], -2000000.3132616875), "{:?}", r.log_p);
+        assert!(close(r.loss, 1.3132616875182228), "{}", r.loss);
+    }
+
+    /// Issue #16, defect 3: the underflow case said "exp overflows to ∞,
+    /// ∞/∞ is NaN" while it shows exp = 0 and 0/0.
+    #[test]
+    fn the_naive_step_names_overflow_underflow_or_neither() {
+        let naive = |z: &[f64]| {
+            let inp = SoftmaxInput {
+                logits: z.to_vec(),
+                target: 0,
+            };
+            let mut t = Trace::default();
+            softmax_cross_entropy(&inp, &mut t);
+            t.steps.into_iter().find(|s| s.tag == "naive").unwrap()
+        };
+        let s = naive(&[-1000.0, -1001.0, -1002.0]);
+        assert_eq!(
+            s.en,
+            "Naive exp(z)/Σexp(z): every exp underflows to 0, and 0/0 is NaN"
+        );
+        assert_eq!(s.values[1].data, vec![0.0; 3]);
+        assert_eq!(s.values[2].data, vec![0.0]);
+        assert!(s.values[3].data.iter().all(|p| p.is_nan()));
+        let s = naive(&[1000.0, 0.0]);
+        assert_eq!(
+            s.en,
+            "Naive exp(z)/Σexp(z): exp overflows to ∞, and ∞/∞ is NaN"
+        );
+        assert_eq!(s.values[2].data, vec![f64::INFINITY]);
+        // e^−740 and e^−745 are subnormal: the naive p is finite but wrong.
+        let s = naive(&[-740.0, -745.0]);
+        assert!(s.en.contains("subnormal"), "{}", s.en);
+        assert!(naive(&[1.0, 2.0]).en.contains("no overflow or underflow"));
     }
 }

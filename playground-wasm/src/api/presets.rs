@@ -1,6 +1,21 @@
 //! Default inputs, presets and input schemas of each algorithm, as JSON text
 //! (the first preset of each list is the default). Every preset is run by
-//! the tests.
+//! the tests. Native only: the browser reads them from `pkg/sources/<id>.json`.
+
+/// The presets and the input schema of the algorithm `id`.
+pub fn of(id: &str) -> (&'static [Preset], &'static str) {
+    match id {
+        "backprop" => (BACKPROP, BACKPROP_SCHEMA),
+        "softmax" => (SOFTMAX, SOFTMAX_SCHEMA),
+        "conv2d" => (CONV2D, CONV2D_SCHEMA),
+        "iou" => (IOU, IOU_SCHEMA),
+        "nms" => (NMS, NMS_SCHEMA),
+        "auc" => (AUC, AUC_SCHEMA),
+        "batchnorm" => (BATCHNORM, BATCHNORM_SCHEMA),
+        "attention" => (ATTENTION, ATTENTION_SCHEMA),
+        _ => (&[], "[]"),
+    }
+}
 
 /// A named input the widget offers.
 pub struct Preset {
@@ -294,4 +309,48 @@ pub const BATCHNORM_SCHEMA: &str = r#"[
 {"name":"eps","kind":"scalar","min":1e-12,"max":1},
 {"name":"mode","kind":"enum","options":["train","eval"]},
 {"name":"grad_out","kind":"matrix","shape":["n","d"],"optional":true,"note_en":"upstream gradient ∂L/∂y; null means all ones","note_zh":"上游梯度 ∂L/∂y；null 表示全 1"}
+]"#;
+
+pub const ATTENTION: &[Preset] = &[
+    preset!(
+        "by_hand",
+        "两个词、d = 2：可以手算",
+        "Two tokens, d = 2: easy by hand",
+        r#"{"q":[[1,0],[0,2]],"k":[[1,0],[0,1]],"v":[[1,2],[3,4]],"mask":"none","scale":"sqrt_d",
+"grad_out":[[1,0],[0,1]]}"#
+    ),
+    preset!(
+        "causal",
+        "因果掩码：每个词只看它自己和之前的词",
+        "Causal mask: each token sees only itself and earlier ones",
+        r#"{"q":[[1,0,1],[0,1,1],[1,1,0],[0.5,-1,1]],"k":[[1,1,0],[0,1,1],[1,0,1],[-1,0.5,0]],
+"v":[[1,0],[0,1],[1,1],[-1,0.5]],"mask":"causal","scale":"sqrt_d","grad_out":null}"#
+    ),
+    preset!(
+        "scaled_d16",
+        "d = 16，除以 √d：权重平缓",
+        "d = 16, divided by √d: soft weights",
+        r#"{
+"q":[[1.2,-0.3,1.0,0.6,-0.8,-0.6,1.4,-0.1,-0.4,0.5,-2.3,0.1,-0.4,-0.8,-0.7,0.3],[-1.7,-0.2,-2.9,0.4,-0.8,1.5,1.3,0.1,-2.1,0.7,-0.6,1.0,1.1,0.2,0.7,-1.0],[1.4,0.4,-1.1,0.1,-1.7,-2.1,0.8,-0.8,-2.0,-1.1,2.1,-0.9,1.0,1.3,-1.1,-1.5]],
+"k":[[0.5,0.5,0.1,1.3,0.3,-0.3,0.9,-0.2,-1.8,-0.1,-1.1,1.1,-0.4,-0.6,-0.9,0],[-0.5,1.1,1.4,2.3,-0.6,0.1,-1.8,0.4,0.9,1.8,-1.1,1.9,-0.5,1.0,0.7,-2.3],[-0.9,-0.8,-1.2,-0.2,-0.1,-2.4,0,-0.3,-0.6,1.3,-0.8,1.2,3.5,-0.7,-1.6,-0.1],[-0.4,-0.3,1.1,0.4,1.0,-0.2,0.8,1.3,1.1,0.2,0.9,0.3,-1.4,-0.7,0.6,-0.1],[-1.5,0.4,-0.2,-1.0,1.4,-2.1,1.7,-0.1,-0.3,0.5,0.5,-0.7,-0.2,-0.1,1.2,-0.7]],
+"v":[[0.3,0.8],[0.6,-0.5],[-0.4,0.7],[-1.0,0.6],[0.6,-0.1]],"mask":"none","scale":"sqrt_d","grad_out":null}"#
+    ),
+    preset!(
+        "unscaled_d16",
+        "同样的 Q、K，不除以 √d：softmax 饱和，梯度消失",
+        "The same Q and K, not divided by √d: the softmax saturates, gradients vanish",
+        r#"{
+"q":[[1.2,-0.3,1.0,0.6,-0.8,-0.6,1.4,-0.1,-0.4,0.5,-2.3,0.1,-0.4,-0.8,-0.7,0.3],[-1.7,-0.2,-2.9,0.4,-0.8,1.5,1.3,0.1,-2.1,0.7,-0.6,1.0,1.1,0.2,0.7,-1.0],[1.4,0.4,-1.1,0.1,-1.7,-2.1,0.8,-0.8,-2.0,-1.1,2.1,-0.9,1.0,1.3,-1.1,-1.5]],
+"k":[[0.5,0.5,0.1,1.3,0.3,-0.3,0.9,-0.2,-1.8,-0.1,-1.1,1.1,-0.4,-0.6,-0.9,0],[-0.5,1.1,1.4,2.3,-0.6,0.1,-1.8,0.4,0.9,1.8,-1.1,1.9,-0.5,1.0,0.7,-2.3],[-0.9,-0.8,-1.2,-0.2,-0.1,-2.4,0,-0.3,-0.6,1.3,-0.8,1.2,3.5,-0.7,-1.6,-0.1],[-0.4,-0.3,1.1,0.4,1.0,-0.2,0.8,1.3,1.1,0.2,0.9,0.3,-1.4,-0.7,0.6,-0.1],[-1.5,0.4,-0.2,-1.0,1.4,-2.1,1.7,-0.1,-0.3,0.5,0.5,-0.7,-0.2,-0.1,1.2,-0.7]],
+"v":[[0.3,0.8],[0.6,-0.5],[-0.4,0.7],[-1.0,0.6],[0.6,-0.1]],"mask":"none","scale":"none","grad_out":null}"#
+    ),
+];
+
+pub const ATTENTION_SCHEMA: &str = r#"[
+{"name":"q","kind":"matrix","shape":["n_q","d"],"max":[16,16],"note_en":"queries, one per row","note_zh":"查询，每行一个"},
+{"name":"k","kind":"matrix","shape":["n_k","d"],"max":[16,16],"note_en":"keys, one per row","note_zh":"键，每行一个"},
+{"name":"v","kind":"matrix","shape":["n_k","d_v"],"max":[16,16],"note_en":"values, one per key","note_zh":"值，每个键一行"},
+{"name":"mask","kind":"enum","options":["none","causal"],"note_en":"causal: query i sees keys j ≤ i","note_zh":"causal：第 i 个查询只看 j ≤ i 的键"},
+{"name":"scale","kind":"enum","options":["sqrt_d","none"],"note_en":"divide the scores by √d, or not","note_zh":"分数是否除以 √d"},
+{"name":"grad_out","kind":"matrix","shape":["n_q","d_v"],"optional":true,"note_en":"upstream gradient ∂L/∂O; null means all ones","note_zh":"上游梯度 ∂L/∂O；null 表示全 1"}
 ]"#;

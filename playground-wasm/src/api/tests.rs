@@ -23,7 +23,7 @@ fn num_list(v: &Json) -> Vec<f64> {
 }
 
 #[test]
-fn algorithms_lists_all_seven_ids() {
+fn algorithms_lists_all_eight_ids() {
     let v = parse(&algorithms());
     let Json::Arr(items) = v else { panic!() };
     let ids: Vec<_> = items
@@ -38,6 +38,7 @@ fn algorithms_lists_all_seven_ids() {
         "nms",
         "auc",
         "batchnorm",
+        "attention",
     ];
     assert_eq!(ids, expected.map(|s| Json::Str(s.into())).to_vec());
 }
@@ -51,6 +52,7 @@ fn real_file(id: &str) -> &'static str {
         "iou" => include_str!("../algo/iou.rs"),
         "nms" => include_str!("../algo/nms.rs"),
         "auc" => include_str!("../algo/auc.rs"),
+        "attention" => include_str!("../algo/attention.rs"),
         _ => include_str!("../algo/batchnorm.rs"),
     }
 }
@@ -132,7 +134,7 @@ fn every_preset_runs_and_its_steps_point_into_the_shown_source() {
         let last = first + src.lines().count() as u32 - 1;
         let tags = a.shown.numpy_tags;
         let file_lines: Vec<&str> = real_file(a.id).lines().collect();
-        for p in a.presets {
+        for p in a.presets() {
             let out = run(a.id, p.input);
             let v = parse(&out);
             assert_eq!(
@@ -183,6 +185,9 @@ fn every_preset_runs_and_its_steps_point_into_the_shown_source() {
         let calls: Vec<&str> = src.split("step!(").skip(1).collect();
         assert!(calls.len() >= 4, "{}: too few steps found", a.id);
         for call in calls {
+            if call.starts_with("rec, backward)") {
+                continue; // marks where the backward pass starts: no step
+            }
             let tag = call.split('"').nth(1).unwrap();
             assert!(
                 tags.iter().any(|t| t.0 == tag),
@@ -322,7 +327,7 @@ fn mangled_inputs_never_panic() {
         "-1", "0", "1e308", "\"NaN\"", "[]", "null", "99999", "0.5", "[[1]]", "{}",
     ];
     for a in &ALGORITHMS {
-        for p in a.presets {
+        for p in a.presets() {
             for _ in 0..60 {
                 let mut s = p.input.to_string();
                 let digits: Vec<usize> = s
@@ -410,6 +415,8 @@ fn results_match_the_independent_reference_fixtures() {
         ("nms", include_str!("../../fixtures/nms.json")),
         ("auc", include_str!("../../fixtures/auc.json")),
         ("batchnorm", include_str!("../../fixtures/batchnorm.json")),
+        // mpmath at 60 digits (fixtures/make_attention.py).
+        ("attention", include_str!("../../fixtures/attention.json")),
     ];
     let mut count = 0;
     for (algo, text) in fixtures {
@@ -452,5 +459,117 @@ fn committed_source_files_match_the_sources() {
             committed == sources(a.id),
             "{path} is stale: run `cargo run -p xtask -- wasm playground-wasm` and commit pkg/"
         );
+    }
+}
+
+/// Issue #16, defects 4 and 7: a shape error names the field at fault. A
+/// transposed `grad_out` has the right count but the wrong shape; an empty
+/// or too long `x`, `y` or `b1` is that field's error, not `w1`'s or `w2`'s.
+#[test]
+fn errors_name_the_field_at_fault() {
+    let conv = r#"{"x":{"shape":[1,2,3],"data":[1,2,3,4,5,6]},"weight":{"shape":[1,1,1,1],"data":[1]},"bias":[0],"stride":1,"padding":0,"dilation":1,"grad_out":GRAD}"#;
+    let bn = r#"{"x":{"shape":[3,2],"data":[1,2,3,4,5,6]},"gamma":[1,1],"beta":[0,0],"running_mean":[0,0],"running_var":[1,1],"momentum":0.1,"eps":1e-5,"mode":"train","grad_out":GRAD}"#;
+    let mlp = |x: &str, y: &str, w1: &str, b1: &str, w2: &str| {
+        format!(
+            r#"{{"x":{x},"y":{y},"w1":{w1},"b1":{b1},"w2":{w2},"b2":[0],"activation":"relu","loss":"mse","lr":0.1}}"#
+        )
+    };
+    let seventeen = format!("[{}]", vec!["1"; 17].join(","));
+    let cases = [
+        (
+            "conv2d",
+            conv.replace("GRAD", r#"{"shape":[1,3,2],"data":[1,2,3,4,5,6]}"#),
+            "grad_out",
+            "grad_out must have shape [1, 2, 3], got [1, 3, 2]",
+        ),
+        (
+            "conv2d",
+            conv.replace("GRAD", "[[[1,2],[3,4],[5,6]]]"),
+            "grad_out",
+            "grad_out must have shape [1, 2, 3], got [1, 3, 2]",
+        ),
+        (
+            "batchnorm",
+            bn.replace("GRAD", "[[1,2,3],[4,5,6]]"),
+            "grad_out",
+            "grad_out must have shape [3, 2], got [2, 3]",
+        ),
+        (
+            "backprop",
+            mlp("[]", "[1]", "[[1]]", "[0]", "[[1]]"),
+            "x",
+            "x must be between 1 and 16, got 0",
+        ),
+        (
+            "backprop",
+            mlp(&seventeen, "[1]", "[[1]]", "[0]", "[[1]]"),
+            "x",
+            "x must be between 1 and 16, got 17",
+        ),
+        (
+            "backprop",
+            mlp("[1]", "[]", "[[1]]", "[0]", "[[1]]"),
+            "y",
+            "y must be between 1 and 16, got 0",
+        ),
+        (
+            "backprop",
+            mlp("[1]", "[1]", "[[1]]", "[]", "[[1]]"),
+            "b1",
+            "b1 must be between 1 and 16, got 0",
+        ),
+        (
+            "backprop",
+            mlp("[1]", "[1]", "[[1]]", &seventeen, "[[1]]"),
+            "b1",
+            "b1 must be between 1 and 16, got 17",
+        ),
+    ];
+    for (algo, input, field, en) in cases {
+        let v = parse(&run(algo, &input));
+        let e = v
+            .get("error")
+            .unwrap_or_else(|| panic!("{algo} {input}: accepted"));
+        assert_eq!(e.get("field"), Some(&Json::Str(field.into())), "{input}");
+        assert_eq!(e.get("en"), Some(&Json::Str(en.into())), "{input}");
+    }
+    // The right shapes are accepted.
+    let ok = parse(&run("conv2d", &conv.replace("GRAD", "[[[1,2,3],[4,5,6]]]")));
+    assert_eq!(ok.get("ok"), Some(&Json::Bool(true)));
+}
+
+/// Issue #16, defect 6: the output-size sentence shows the floor. By hand:
+/// a 5-wide input, 2-wide kernel, stride 2, no padding: ⌊(5 − 1 − 1)/2⌋ + 1
+/// = ⌊3/2⌋ + 1 = 2.
+#[test]
+fn the_output_size_sentence_shows_the_floor() {
+    let input = r#"{"x":{"shape":[1,5,5],"data":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25]},"weight":{"shape":[1,1,2,2],"data":[1,0,0,1]},"bias":[0],"stride":2,"padding":0,"dilation":1,"grad_out":null}"#;
+    let v = parse(&run("conv2d", input));
+    let Some(Json::Arr(steps)) = v.get("steps") else {
+        panic!()
+    };
+    assert_eq!(
+        steps[0].get("en"),
+        Some(&Json::Str("Output size: height ⌊(5 + 2·0 − 1·(2−1) − 1)/2⌋ + 1 = ⌊3/2⌋ + 1 = 2, width ⌊(5 + 2·0 − 1·(2−1) − 1)/2⌋ + 1 = ⌊3/2⌋ + 1 = 2".into()))
+    );
+}
+
+/// `backward` is the index of the first step of the backward pass (the
+/// widget's "skip to backward"), null for algorithms without one.
+#[test]
+fn run_reports_where_the_backward_pass_starts() {
+    for a in &ALGORITHMS {
+        let v = parse(&run(a.id, a.presets()[0].input));
+        let Some(Json::Arr(steps)) = v.get("steps") else {
+            panic!()
+        };
+        match v.get("backward") {
+            Some(Json::Num(k)) => {
+                assert!(a.backward, "{}", a.id);
+                assert!(*k >= 1.0 && (*k as usize) < steps.len(), "{}: {k}", a.id);
+            }
+            Some(Json::Null) => assert!(!a.backward, "{}", a.id),
+            other => panic!("{}: backward = {other:?}", a.id),
+        }
     }
 }

@@ -1,8 +1,18 @@
 import numpy as np
 
+def sigmoid(z):
+    with np.errstate(over="ignore"):  # exp(-z) = inf for z < -709: sigmoid(z) = 0
+        return 1 / (1 + np.exp(-z))
+
+def sech2(z):
+    with np.errstate(over="ignore"):  # cosh(z) = inf for |z| > 710: 1/cosh^2 = 0
+        return (1 / np.cosh(z)) ** 2
+
+# Derivatives as sigmoid(z)*sigmoid(-z) and 1/cosh^2: exact where 1 - sigmoid and
+# 1 - tanh^2 round to 0, and where exp(-z)/(1+exp(-z))**2 is inf/inf = NaN.
 ACT = {"relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(float)),
-       "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
-       "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2)}
+       "sigmoid": (sigmoid, lambda z: sigmoid(z) * sigmoid(-z)),
+       "tanh": (np.tanh, sech2)}
 
 def backprop(x, y, W1, b1, W2, b2, activation="relu", loss="mse", lr=0.1):
     f, df = ACT[activation]  # @setup
@@ -13,9 +23,9 @@ def backprop(x, y, W1, b1, W2, b2, activation="relu", loss="mse", lr=0.1):
         L = np.mean((z2 - y) ** 2)  # @mse
         delta2 = 2 * (z2 - y) / len(y)  # @mse_grad
     else:
-        lse = z2.max() + np.log(np.exp(z2 - z2.max()).sum())  # @lse
-        p = np.exp(z2 - lse)  # @softmax
-        L = -(y * (z2 - lse)).sum()  # @ce
+        shifted = z2 - z2.max(); s = np.exp(shifted).sum()  # @lse
+        p, log_p = np.exp(shifted) / s, shifted - np.log(s)  # @softmax
+        L = -(y * log_p).sum()  # @ce
         delta2 = p - y  # @ce_grad
     dW2, db2 = np.outer(delta2, a1), delta2  # @dw2
     delta1 = (W2.T @ delta2) * df(z1)  # @delta1

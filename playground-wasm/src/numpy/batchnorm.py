@@ -3,7 +3,8 @@ import numpy as np
 def batchnorm(x, gamma, beta, running_mean, running_var, dy, momentum=0.1, eps=1e-5, training=True):
     n = x.shape[0]  # @setup
     if training:
-        mu, var = x.mean(axis=0), x.var(axis=0)  # @stats
+        mu = x.mean(axis=0); mu = mu + (x - mu).mean(axis=0)  # a correction pass: a constant column gets var 0
+        var = ((x - mu) ** 2).mean(axis=0)  # @stats
         running_mean = (1 - momentum) * running_mean + momentum * mu
         running_var = (1 - momentum) * running_var + momentum * var * n / (n - 1)  # @running
     else:

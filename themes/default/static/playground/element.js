@@ -8,11 +8,13 @@
 // API: `step` (attribute and property, 0-based; mirrored in `data-step`), a
 // `step` event ({detail: {step, total, line, numpy_line, sentence}}), a
 // `ready` event once the first trace is drawn, and the methods `first()`,
-// `prev()`, `next()`, `last()`, `play()`, `pause()`, `setInput(object)`.
+// `prev()`, `next()`, `last()`, `backward()` (the first step of the backward
+// pass), `play()`, `pause()`, `setInput(object)`. Numbers of the input shown
+// in the values panel can be edited in place (click, type, Enter).
 // With the `hash` attribute the step is kept in the URL (#<id or algo>:<step>).
 
 import { loadAlgorithm, runAlgorithm } from "./engine.js";
-import { SourcePanel, renderValues } from "./panels.js";
+import { SourcePanel, renderValues, withElement } from "./panels.js";
 import { makePicture } from "./pictures.js";
 import { InputEditor } from "./inputs.js";
 import { h, STRINGS } from "./util.js";
@@ -131,6 +133,7 @@ export class DlqPlayground extends HTMLElement {
       this.playButton,
       button("next", t.next, "▶▶", () => this.next()),
       button("last", t.last, "▶|", () => this.last()),
+      this.backwardButton = button("backward", t.backward, t.backwardShort, () => this.backward()),
       this.slider, this.counter, this.speedSelect);
   }
 
@@ -153,6 +156,7 @@ export class DlqPlayground extends HTMLElement {
     this.pictureBox.replaceChildren(...(this.picture ? [this.picture.element] : []));
     this.pictureBox.hidden = !this.picture;
     this.slider.max = String(out.steps.length - 1);
+    this.backwardButton.hidden = !Number.isInteger(out.backward);
     this.skipped.hidden = !out.skipped;
     this.skipped.textContent = out.skipped ? this.t.skipped(out.skipped) : "";
     if (this.shadowRoot.querySelector(".root")) this.go(Math.min(this.index, out.steps.length - 1), { force: true });
@@ -169,7 +173,7 @@ export class DlqPlayground extends HTMLElement {
     this.drawn = true;
     const step = this.trace.steps[i];
     this.source.show(step);
-    renderValues(this.values, this.algo, step);
+    renderValues(this.values, this.algo, step, this.input, (field, k, x, value) => this.editValue(field, k, x, value), this.t.edit);
     if (this.picture) this.picture.update(i);
     this.sentence.textContent = step[this.lang];
     this.counter.textContent = this.t.step(i + 1, n);
@@ -188,6 +192,19 @@ export class DlqPlayground extends HTMLElement {
   prev() { this.go(this.index - 1); }
   next() { this.go(this.index + 1); }
   last() { this.go(this.total - 1); }
+  /** Jumps to the first step of the backward pass (when the algorithm has one). */
+  backward() { if (this.trace && Number.isInteger(this.trace.backward)) this.go(this.trace.backward); }
+
+  /**
+   * An edit in a value grid: element `k` of input field `field` becomes `x`.
+   * The Inputs panel shows the new input and runs it, debounced like typing.
+   */
+  editValue(field, k, x, value) {
+    const input = structuredClone(this.input);
+    input[field] = withElement(input[field], value, k, x);
+    this.editor.load(input);
+    this.editor.edited();
+  }
 
   play() {
     if (!this.trace) return;
@@ -222,6 +239,7 @@ export class DlqPlayground extends HTMLElement {
     const inField = e.composedPath().some((el) => el instanceof HTMLElement && /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
     if (inField || e.altKey || e.ctrlKey || e.metaKey) return;
     const actions = { ArrowLeft: () => this.prev(), ArrowRight: () => this.next(), Home: () => this.first(), End: () => this.last(),
+      b: () => this.backward(),
       " ": () => (this.playing ? this.pause() : this.play()) };
     const action = actions[e.key];
     if (!action) return;

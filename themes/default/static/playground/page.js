@@ -2,6 +2,19 @@
 // panel, absolute addresses in its snippets, and iframe mode (?embed=1),
 // where only the widget shows and its height is posted to the parent page.
 
+// A widget opened from a page ("Open full page") or a shared link carries its
+// settings as URL parameters (`?stride=2`, `?input={…}&step=7`): they become
+// the element's attributes before it starts (this module runs before embed.js).
+{
+  const widget = document.querySelector("dlq-playground");
+  const params = new URLSearchParams(location.search);
+  if (widget) {
+    for (const [name, value] of params) {
+      if (name !== "embed" && /^[a-z][a-z0-9_-]*$/i.test(name)) widget.setAttribute(name, value);
+    }
+  }
+}
+
 const panel = document.querySelector(".embed-panel");
 if (panel && panel.dataset.absolute !== "true") {
   // No base_url configured: show the address the reader actually sees.

@@ -93,8 +93,10 @@ export class SourcePanel {
 
 /**
  * Which highlight keys of a step apply to which shown values, per algorithm:
- * [value names, how the index tuples apply]. "prefix": a tuple names the
- * leading indices (a row, a slice, a cell); "column": [[j]] is column j.
+ * [value names, how the index tuples apply, class]. "prefix": a tuple names
+ * the leading indices (a row, a slice, a cell); "column": [[j]] is column j.
+ * The class is "hl" (highlighted) unless given ("pad": a kernel tap in the
+ * zero padding).
  */
 const HIGHLIGHTS = {
   backprop: {
@@ -103,8 +105,10 @@ const HIGHLIGHTS = {
   },
   softmax: { class: [["z", "exp(z)", "p_naive", "z − max", "exp(z − max)", "log p", "p", "∂L/∂z"], "prefix"] },
   conv2d: {
-    input: [["x", "∂L/∂x"], "prefix"], kernel: [["W", "∂L/∂W", "b", "∂L/∂b"], "prefix"],
+    input: [["x", "∂L/∂x", "∂L/∂x so far"], "prefix"],
+    kernel: [["W", "∂L/∂W", "b", "∂L/∂b", "∂L/∂W so far", "∂L/∂b so far"], "prefix"],
     output: [["∂L/∂y"], "prefix"],
+    taps_padding: [["window", "window ⊙ kernel", "running sum", "g·kernel → ∂L/∂x", "g·window → ∂L/∂W", "∂L/∂x so far (window)"], "prefix", "pad"],
   },
   batchnorm: {
     column: [["x", "x̂", "y", "dy", "∂L/∂x", "γ", "β", "running_mean", "running_var", "1/√(σ²+ε)", "∂L/∂γ", "∂L/∂β"], "column"],
@@ -112,17 +116,80 @@ const HIGHLIGHTS = {
   nms: { kept: [["scores", "order"], "prefix"], candidate: [["scores"], "prefix"] },
   auc: { point: [["FPR", "TPR"], "prefix"] },
   iou: {},
+  attention: { row: [["Q", "S", "W", "O", "dO", "∂L/∂S", "∂L/∂Q"], "prefix"] },
 };
 
-/** Flat indices of `value` to highlight in this step. */
-export function highlightedCells(algo, step, value) {
+/**
+ * Shown values that are an input field, per algorithm (value name → field):
+ * their cells can be edited in place when they show that field's current
+ * numbers (the last step of backprop shows the updated W1, not the input).
+ */
+const EDITABLE = {
+  backprop: { x: "x", y: "y", W1: "w1", b1: "b1", W2: "w2", b2: "b2" },
+  softmax: { z: "logits" },
+  conv2d: { x: "x", W: "weight", b: "bias", "∂L/∂y": "grad_out" },
+  iou: { a: "a", b: "b" },
+  nms: { scores: "scores" },
+  batchnorm: { x: "x", "γ": "gamma", "β": "beta", dy: "grad_out" },
+  attention: { Q: "q", K: "k", V: "v", dO: "grad_out" },
+};
+
+/** The numbers of an input field, flat (`{shape, data}`, nested arrays or a number). */
+function flatOf(v) {
+  if (v && !Array.isArray(v) && typeof v === "object" && Array.isArray(v.data)) return v.data;
+  return Array.isArray(v) ? v.flat(Infinity) : [v];
+}
+
+/** The input field `value` can edit at this step, or null. */
+export function editTarget(algo, value, input) {
+  const field = (EDITABLE[algo] || {})[value.name];
+  if (!field || !input || !value.shape.length) return null;
+  const given = input[field];
+  // An optional field left null (grad_out: all ones) is what the step shows.
+  if (given === null || given === undefined) return field;
+  const flat = flatOf(given);
+  if (flat.length !== value.data.length) return null;
+  for (let i = 0; i < flat.length; i++) {
+    const [a, b] = [num(flat[i]), num(value.data[i])];
+    if (!(a === b || Math.abs(a - b) <= 1e-14 * Math.max(Math.abs(a), Math.abs(b)))) return null;
+  }
+  return field;
+}
+
+/** `given` (the field's current input) with element `k` set to `x`, in the same form. */
+export function withElement(given, value, k, x) {
+  if (given === null || given === undefined) {
+    const data = value.data.map(num);
+    data[k] = x;
+    return value.shape.length === 1 ? data : { shape: value.shape.slice(), data };
+  }
+  if (!Array.isArray(given) && typeof given === "object") {
+    const data = given.data.slice();
+    data[k] = x;
+    return { shape: given.shape.slice(), data };
+  }
+  if (!Array.isArray(given[0])) {
+    const out = given.slice();
+    out[k] = x;
+    return out;
+  }
+  const out = structuredClone(given);
+  const path = unflatten(k, value.shape);
+  let row = out;
+  for (const i of path.slice(0, -1)) row = row[i];
+  row[path[path.length - 1]] = x;
+  return out;
+}
+
+/** Flat indices of `value` marked by this step's highlights of class `cls`. */
+export function highlightedCells(algo, step, value, cls = "hl") {
   const cells = new Set();
   const rules = HIGHLIGHTS[algo] || {};
   const shape = value.shape;
   const size = shape.reduce((a, b) => a * b, 1);
   for (const [key, tuples] of Object.entries(step.highlight || {})) {
     const rule = rules[key];
-    if (!rule || !rule[0].includes(value.name) || !shape.length) continue;
+    if (!rule || (rule[2] || "hl") !== cls || !rule[0].includes(value.name) || !shape.length) continue;
     for (const tuple of tuples) {
       if (rule[1] === "column") {
         const cols = shape[shape.length - 1];
@@ -206,22 +273,61 @@ function heatMap(name, data, offset, rows, cols, marked) {
   return canvas;
 }
 
-function cellGrid(value, offset, rows, cols, marked) {
+function cellGrid(value, offset, rows, cols, marked, padded, edit) {
   const grid = h("div", { class: "grid", style: `grid-template-columns: repeat(${cols}, auto)` });
   for (let i = 0; i < rows * cols; i++) {
     const k = offset + i;
     const raw = value.data[k];
     const x = num(raw);
-    const cls = `num${marked.has(k) ? " hl" : ""}${x < 0 ? " neg" : ""}${!Number.isFinite(x) ? " bad" : ""}`;
-    grid.append(h("span", { class: cls, "data-v": String(raw), part: marked.has(k) ? "cell highlight" : "cell" }, fmt(raw)));
+    const cls = `num${marked.has(k) ? " hl" : ""}${padded.has(k) ? " pad" : ""}${x < 0 ? " neg" : ""}${!Number.isFinite(x) ? " bad" : ""}${edit ? " editable" : ""}`;
+    grid.append(h("span", {
+      class: cls, "data-v": String(raw), "data-k": edit ? k : null, tabindex: edit ? "0" : null,
+      title: edit ? edit.title : null, part: marked.has(k) ? "cell highlight" : "cell",
+    }, fmt(raw)));
+  }
+  if (edit) {
+    grid.addEventListener("click", (e) => startEdit(e.target.closest(".editable"), value, edit));
+    grid.addEventListener("keydown", (e) => {
+      if ((e.key === "Enter" || e.key === "F2") && e.target.classList.contains("editable")) {
+        e.preventDefault();
+        e.stopPropagation();
+        startEdit(e.target, value, edit);
+      }
+    });
   }
   return grid;
 }
 
-/** One named value of a step. */
-function valueView(value, marked) {
+/** Replaces a cell's text by a text box: Enter commits (a finite number), Escape or leaving cancels. */
+function startEdit(cell, value, edit) {
+  if (!cell || cell.querySelector("input")) return;
+  const k = Number(cell.dataset.k);
+  const box = h("input", { type: "text", inputmode: "decimal", class: "cell-input", value: String(num(value.data[k])),
+    "aria-label": `${edit.title}: ${value.name}[${k}]`, size: "7" });
+  const text = cell.textContent;
+  const restore = () => { cell.textContent = text; };
+  box.addEventListener("keydown", (e) => {
+    e.stopPropagation(); // arrows and space edit the text, they do not step
+    if (e.key === "Escape") { restore(); cell.focus(); }
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    const x = Number(box.value.trim().replace("−", "-"));
+    if (box.value.trim() === "" || !Number.isFinite(x)) { box.setAttribute("aria-invalid", "true"); return; }
+    cell.textContent = fmt(x);
+    cell.dataset.v = String(x);
+    cell.classList.add("edited");
+    edit.onEdit(edit.field, k, x, value);
+  });
+  box.addEventListener("blur", () => { if (box.isConnected) restore(); });
+  cell.replaceChildren(box);
+  box.focus();
+  box.select();
+}
+
+/** One named value of a step (`edit`: the field its cells edit, or null). */
+function valueView(value, marked, padded, edit) {
   const shape = value.shape;
-  const box = h("div", { class: "value", part: "value", "data-name": value.name },
+  const box = h("div", { class: "value", part: "value", "data-name": value.name, "data-field": edit ? edit.field : null },
     h("div", { class: "vname" }, value.name, shape.length ? h("span", { class: "shape" }, ` [${shape.join("×")}]`) : null));
   if (!shape.length) {
     const raw = value.data[0];
@@ -237,7 +343,8 @@ function valueView(value, marked) {
   for (let s = 0; s < Math.min(slices, large ? MAX_SLICES : slices); s++) {
     const offset = s * rows * cols;
     const label = lead.length ? `[${unflatten(s, lead).join(", ")}]` : null;
-    const grid = large ? heatMap(value.name, value.data, offset, rows, cols, marked) : cellGrid(value, offset, rows, cols, marked);
+    const grid = large ? heatMap(value.name, value.data, offset, rows, cols, marked)
+      : cellGrid(value, offset, rows, cols, marked, padded, edit);
     box.append(label ? h("div", { class: "slice" }, h("span", { class: "slice-label" }, label), grid) : grid);
   }
   if (large && slices > MAX_SLICES) box.append(h("div", { class: "more" }, `… ${slices - MAX_SLICES} more`));
@@ -253,7 +360,15 @@ function unflatten(i, dims) {
   return out;
 }
 
-/** Draws the values of `step` into `box`. */
-export function renderValues(box, algo, step) {
-  box.replaceChildren(...step.values.map((v) => valueView(v, highlightedCells(algo, step, v))));
+/**
+ * Draws the values of `step` into `box`. With `input` and `onEdit(field,
+ * index, number, value)`, the cells of values that show an input field can be
+ * edited in place (click or Enter, type, Enter).
+ */
+export function renderValues(box, algo, step, input = null, onEdit = null, title = "") {
+  box.replaceChildren(...step.values.map((v) => {
+    const field = onEdit ? editTarget(algo, v, input) : null;
+    const edit = field && v.data.length <= DOM_LIMIT ? { field, onEdit, title } : null;
+    return valueView(v, highlightedCells(algo, step, v), highlightedCells(algo, step, v, "pad"), edit);
+  }));
 }

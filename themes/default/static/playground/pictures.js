@@ -3,7 +3,8 @@
 // (NMS), the ROC curve growing point by point (AUC), the network with its
 // weights (backprop), the window sliding over the input (conv2d), the
 // probabilities (softmax), each feature's batch before and after
-// normalisation (batch norm). Each is built once per trace; `update(i)` only
+// normalisation (batch norm), the attention weights filling in row by row
+// (attention). Each is built once per trace; `update(i)` only
 // restyles what step i changes, so stepping stays cheap at large sizes.
 
 import { h, s, fmt, num } from "./util.js";
@@ -289,7 +290,7 @@ function conv2d({ trace, input, t }) {
   trace.steps.forEach((st, k) => {
     for (const [o, r, c] of hl(st, "output")) if (!firstAt.has(`${o},${r},${c}`)) firstAt.set(`${o},${r},${c}`, k);
   });
-  let shownChannels = [-1, -1];
+  let shownChannels = [-1, -1, ""];
   let marked = [];
   return {
     element: svg,
@@ -299,12 +300,17 @@ function conv2d({ trace, input, t }) {
       const ch = window.length ? window[0][0] : Math.max(0, shownChannels[0]);
       const outs = hl(st, "output");
       const o = outs.length ? outs[0][0] : Math.max(0, shownChannels[1]);
-      if (ch !== shownChannels[0]) {
-        inLabel.textContent = `x[${ch}]`;
-        for (const [r, c, tx] of valueTexts) tx.textContent = fmt(xt.data[(ch * H + r) * Wd + c]);
+      // The backward pass writes ∂L/∂x so far over the input: the gradient
+      // piling up cell by cell as windows send theirs back.
+      const soFar = (st.values || []).find((v) => v.name === "∂L/∂x so far");
+      const grid = soFar ? soFar.data.map(num) : null;
+      const showing = `${ch}|${soFar ? k : "x"}`;
+      if (showing !== shownChannels[2]) {
+        inLabel.textContent = soFar ? `∂L/∂x[${ch}] so far` : `x[${ch}]`;
+        for (const [r, c, tx] of valueTexts) tx.textContent = fmt((grid || xt.data)[(ch * H + r) * Wd + c]);
       }
       outLabel.textContent = `y[${o}]`;
-      shownChannels = [ch, o];
+      shownChannels = [ch, o, showing];
       for (const el of marked) el.classList.remove("hl");
       marked = [];
       for (const [c, r, x] of window) {
@@ -411,7 +417,55 @@ function batchnorm({ trace, input, t }) {
   };
 }
 
-const PICTURES = { iou, nms, auc, backprop, conv2d, softmax, batchnorm };
+/**
+ * The attention weights W as a heat map (queries down, keys across): a row
+ * appears when its softmax is computed, masked cells are hatched, the row
+ * being computed (forward or backward) is outlined.
+ */
+function attention({ trace, t }) {
+  const w = tensorOf(trace.result.weights);
+  const sc = tensorOf(trace.result.scores);
+  const [nq, nk] = w.shape;
+  const cell = Math.max(8, Math.min(34, Math.floor(260 / Math.max(nq, nk))));
+  const [left, top] = [22, 16];
+  const svg = svgFrame(`0 0 ${left + nk * cell + 4} ${top + nq * cell + 4}`, t.picture);
+  svg.append(s("text", { x: left, y: 10, "font-size": 9 }, "W = softmax(S)"));
+  const rows = [];
+  for (let i = 0; i < nq; i++) {
+    const g = s("g", { class: "att-row", "data-row": i });
+    g.append(s("text", { x: 2, y: top + i * cell + cell / 2 + 3, "font-size": 8 }, `q${i}`));
+    for (let j = 0; j < nk; j++) {
+      const masked = sc.data[i * nk + j] === -Infinity;
+      const v = w.data[i * nk + j];
+      g.append(s("rect", { x: left + j * cell, y: top + i * cell, width: cell, height: cell,
+        class: masked ? "att-cell masked" : "att-cell", "fill-opacity": masked ? null : Math.max(0.04, v), "data-w": v }));
+      if (cell >= 24 && !masked) {
+        g.append(s("text", { x: left + j * cell + cell / 2, y: top + i * cell + cell / 2 + 3, "font-size": 7.5,
+          "text-anchor": "middle", class: v > 0.55 ? "att-text dark" : "att-text" }, fmt(v)));
+      }
+    }
+    const outline = s("rect", { x: left - 1, y: top + i * cell, width: nk * cell + 2, height: cell, class: "att-outline" });
+    g.append(outline);
+    svg.append(g);
+    rows.push({ g, outline });
+  }
+  // A row's weights exist from the step that computes them (it shows "W[i]").
+  const revealed = rows.map((_, i) => trace.steps.findIndex((st) =>
+    hl(st, "row").some(([r]) => r === i) && (st.values || []).some((v) => v.name === "W[i]")));
+  return {
+    element: svg,
+    update(k) {
+      const current = new Set(hl(trace.steps[k], "row").map(([r]) => r));
+      rows.forEach(({ g, outline }, i) => {
+        g.style.visibility = revealed[i] >= 0 && k >= revealed[i] ? "" : "hidden";
+        if (current.has(i)) g.style.visibility = "";
+        outline.style.display = current.has(i) ? "" : "none";
+      });
+    },
+  };
+}
+
+const PICTURES = { iou, nms, auc, backprop, conv2d, softmax, batchnorm, attention };
 
 /** The picture of `algo` for a trace, or null when numbers say it all. */
 export function makePicture(algo, context) {

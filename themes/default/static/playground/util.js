@@ -68,6 +68,7 @@ export const STRINGS = {
     failed: "演示无法加载：", kept: "保留上一次有效输入的结果。", skipped: (n) => `（为控制大小，省略了 ${n} 个细节步骤）`,
     running: "计算中…", controls: "步进控制", showing: (r, c, R, C) => `显示 ${r}×${c}，共 ${R}×${C}`,
     channel: "通道", feature: "特征", label: "交互演示", nullable: "留空（null）表示默认值",
+    backward: "跳到反向传播（B）", backwardShort: "反向 ⤓", edit: "点击修改，回车确认",
   },
   en: {
     first: "First step", prev: "Previous step", next: "Next step", last: "Last step", play: "Play", pause: "Pause",
@@ -78,5 +79,6 @@ export const STRINGS = {
     skipped: (n) => `(${n} detail steps left out to keep the trace small)`,
     running: "Computing…", controls: "Step controls", showing: (r, c, R, C) => `showing ${r}×${c} of ${R}×${C}`,
     channel: "channel", feature: "feature", label: "Interactive demo", nullable: "null means the default",
+    backward: "Skip to the backward pass (B)", backwardShort: "Backward ⤓", edit: "Click to edit, Enter to apply",
   },
 };

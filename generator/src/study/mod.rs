@@ -1,0 +1,334 @@
+//! Study mode: readers test themselves on the site, with nothing but the
+//! static files (`docs/study.md` has the reader's side).
+//!
+//! The generator's part is data; the browser does the rest
+//! (`themes/default/static/study.js`, `drill.js`):
+//!
+//! * every answer in an element of its own ([`answers::wrap`], applied to
+//!   each rendered page) so that the page can fold it;
+//! * per language, below `drill/` (`en/drill/`), outputs of the build plan
+//!   (`plan.rs`): the drill page, the site's questions by section and chapter
+//!   (`questions.json`: ids and titles, for progress counts and the drill
+//!   queue), each chapter's answers (`cards/<chapter key>.json`, fetched by
+//!   the drill page as it needs them) and the Anki deck (`anki-<lang>.txt`,
+//!   see [`anki`]).
+//!
+//! Everything comes from what the build renders anyway: a chapter's
+//! rendering yields its [`Chapter`] (answers for the drill page, notes for
+//! the deck) next to its page, so no page is rendered twice; the deck is
+//! then put together from every chapter's notes, the way the search index is
+//! from every page's texts. `questions.json` needs no rendering: the parsed
+//! pages know their questions. `study = false` in `config.toml` turns all of
+//! it off.
+//!
+//! Questions are known by `<page key>#<question id>`: the same in both
+//! languages, so a reader's progress follows them across the language switch.
+
+pub mod anki;
+pub mod answers;
+
+use crate::content::{Page, PageKind};
+use crate::lang::Lang;
+use crate::markdown;
+use crate::site::{root_prefix, Route, Site};
+use crate::theme::Theme;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// URL path of the drill page (and its data) in `lang`.
+pub fn drill_url(lang: Lang) -> String {
+    format!("{}drill/", lang.url_prefix())
+}
+
+/// The file name of the Anki deck in `lang`, beside the drill page.
+pub fn deck_file(lang: Lang) -> String {
+    format!("anki-{}.txt", lang.code())
+}
+
+/// Where a chapter's answers for the drill page go.
+pub fn cards_path(route: &Route) -> String {
+    format!("{}cards/{}.json", drill_url(route.lang), route.key)
+}
+
+/// What study mode takes from one chapter as shown at one route.
+pub struct Chapter {
+    /// `cards/<key>.json`: question id → answer HTML, links made for the drill page.
+    pub cards: Vec<u8>,
+    /// The chapter's notes for the Anki deck, in page order.
+    pub notes: Vec<anki::Note>,
+}
+
+/// The chapter shown at `route`, from its rendering (`rendered`, answers
+/// wrapped, is the rendering of `shown`); `None` when study mode is off or
+/// the route is not a chapter.
+pub fn chapter(
+    site: &Site,
+    route: &Route,
+    shown: &Page,
+    rendered: &markdown::Rendered,
+) -> Option<Chapter> {
+    if !site.config.study || route.kind != PageKind::Chapter {
+        return None;
+    }
+    let lang = route.lang;
+    let display = site.display_lang(lang);
+    let drill_root = root_prefix(&drill_url(lang));
+    let answers: HashMap<String, String> = answers::extract(&rendered.html).into_iter().collect();
+    let formulas = anki::formulas(&shown.body);
+    let base = site.config.base_url();
+    let identity = identity(site);
+    let chapter_title = markdown::escape_html(&site.title_of(&route.key, lang));
+    let mut cards = Map::new();
+    let mut notes = Vec::new();
+    for q in rendered.outline.questions() {
+        let answer = answers.get(&q.id).map_or("", String::as_str);
+        let for_drill = markdown::localize(answer, &drill_root, lang, display);
+        cards.insert(q.id.clone(), Value::String(for_drill));
+        let for_anki = anki::plain_code(&anki::with_tex(answer, &formulas));
+        let for_anki = markdown::localize(&for_anki, &base, lang, display);
+        let link = format!(
+            "<p class=\"dlq-source\"><a href=\"{base}{}#{}\">{chapter_title}</a></p>",
+            route.url(),
+            markdown::escape_html(&q.id)
+        );
+        notes.push(anki::Note {
+            guid: anki::guid(&identity, lang, &route.key, &q.id),
+            front: anki::front(&q.title),
+            back: format!("{for_anki}\n{link}"),
+            tags: anki::tags(&route.key),
+        });
+    }
+    let cards = serde_json::to_vec(&cards).unwrap_or_default();
+    Some(Chapter { cards, notes })
+}
+
+/// What tells this site's Anki notes from another's: its public URL, or
+/// its title when it has none.
+fn identity(site: &Site) -> String {
+    let base = site.config.base_url();
+    if base.starts_with("http://") || base.starts_with("https://") {
+        base
+    } else {
+        site.site_title(Lang::Zh)
+    }
+}
+
+/// The chapter keys of `lang`'s listing, by section, in reading order.
+fn listing(site: &Site, lang: Lang) -> Vec<(Value, Vec<Value>)> {
+    site.nav(lang, None)
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            let chapters = s["chapters"].as_array().cloned().unwrap_or_default();
+            (s.clone(), chapters)
+        })
+        .collect()
+}
+
+/// `drill/questions.json` in `lang`: sections → chapters → `[id, title
+/// HTML]`, in reading order, from the parsed pages.
+pub fn questions_json(site: &Site, lang: Lang) -> Vec<u8> {
+    let sections: Vec<Value> = listing(site, lang)
+        .into_iter()
+        .map(|(section, chapters)| {
+            let chapters: Vec<Value> = chapters
+                .iter()
+                .map(|c| {
+                    let key = c["key"].as_str().unwrap_or_default();
+                    let questions: Vec<(&str, String)> = site
+                        .page_or_fallback(key, lang)
+                        .map(|p| &p.questions[..])
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|q| (q.id.as_str(), markdown::math::inline_html(&q.title)))
+                        .collect();
+                    json!({ "key": key, "title": c["title"], "url": c["url"], "questions": questions })
+                })
+                .collect();
+            json!({ "key": section["key"], "title": section["title"], "url": section["url"],
+                    "chapters": chapters })
+        })
+        .collect();
+    serde_json::to_vec(&json!({ "v": 1, "lang": lang.code(), "sections": sections }))
+        .unwrap_or_default()
+}
+
+/// The Anki deck of `lang` from every chapter's notes (by route), in reading order.
+pub fn deck(site: &Site, lang: Lang, notes: &BTreeMap<Route, Vec<anki::Note>>) -> Vec<u8> {
+    let mut ordered = Vec::new();
+    for (_, chapters) in listing(site, lang) {
+        for c in &chapters {
+            let route = Route {
+                key: c["key"].as_str().unwrap_or_default().to_string(),
+                kind: PageKind::Chapter,
+                lang,
+            };
+            ordered.extend(notes.get(&route).into_iter().flatten());
+        }
+    }
+    anki::deck(&site.site_title(lang), ordered).into_bytes()
+}
+
+/// The drill page in `lang`.
+pub fn render_drill(site: &Site, theme: &Theme, lang: Lang) -> Result<String, String> {
+    theme.render("drill.html", drill_context(site, lang))
+}
+
+/// The drill page's template context: what every page of the theme expects
+/// (`base.html`), and the deck's file.
+fn drill_context(site: &Site, lang: Lang) -> Value {
+    let url = drill_url(lang);
+    let display = site.display_lang(lang);
+    let (title, description) = match display {
+        Lang::Zh => ("练习", "到期复习与模拟面试：逐题作答、自评，按间隔重复安排下次复习。"),
+        Lang::En => (
+            "Drill",
+            "Due reviews and mock interviews: answer one question at a time, grade yourself, and come back when the spaced-repetition schedule says so.",
+        ),
+    };
+    json!({
+        "lang": display.code(),
+        "prefix": lang.url_prefix(),
+        "root": root_prefix(&url),
+        "base_url": site.config.base_url(),
+        "site": site.site_context(lang),
+        "t": display.ui_strings(),
+        "nav": site.nav(lang, Some("")),
+        "page": {
+            "kind": "drill",
+            "key": "drill",
+            "url": url,
+            "title": title,
+            "description": description,
+            "translation": site.translation(lang.other(), &drill_url(lang.other()), true, &[]),
+        },
+        "deck": deck_file(lang),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::theme::Theme;
+    use std::path::Path;
+
+    fn built(files: &[(&str, &str)], study: bool) -> std::collections::BTreeMap<String, Vec<u8>> {
+        let mut site = crate::site::tests::site(files);
+        site.config.study = study;
+        let theme = Theme::load(Path::new("/nonexistent"), "default").unwrap();
+        let output = site.render(&theme);
+        let errors: Vec<_> = output
+            .report
+            .diagnostics
+            .iter()
+            .filter(|d| d.kind == crate::diagnostics::Kind::Template)
+            .collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        output.files
+    }
+
+    const NOTES: &[(&str, &str)] = &[
+        ("a/x.md", "# X\n\n## 为什么？ {#why}\n\n因为 $x^2$。\n\n## 怎么办？ {#how}\n\n```python\nprint(1)\n```\n"),
+        ("a/x.en.md", "# X\n\n## Why? {#why}\n\nBecause $x^2$.\n\n## How? {#how}\n\nLike this.\n"),
+        ("b.md", "- **第一？**\n\n  一。\n"),
+    ];
+
+    /// What `serve` re-renders after an edit: a chapter's answers with its
+    /// page, the question lists and decks after any page, the drill page
+    /// (a sidebar) after listing changes only.
+    #[test]
+    fn study_outputs_depend_on_what_they_show() {
+        use crate::plan::{Change, Renderer};
+        let site = crate::site::tests::site(NOTES);
+        let theme = Theme::load(Path::new("/nonexistent"), "default").unwrap();
+        let outputs = crate::plan::outputs(&site, &theme);
+        let edit = |key: &str, listing| Change::Pages {
+            keys: [key.to_string()].into(),
+            listing,
+        };
+        let touched = |change: &Change| -> Vec<String> {
+            let mut paths: Vec<String> = outputs
+                .iter()
+                .filter(|o| o.path.contains("drill/") && o.depends_on(change))
+                .map(|o| o.path.clone())
+                .collect();
+            paths.sort();
+            paths
+        };
+        assert_eq!(
+            touched(&edit("a/x", false)),
+            [
+                "drill/anki-zh.txt",
+                "drill/cards/a/x.json",
+                "drill/questions.json",
+                "en/drill/anki-en.txt",
+                "en/drill/cards/a/x.json",
+                "en/drill/questions.json"
+            ]
+        );
+        assert!(touched(&edit("b", true)).contains(&"en/drill/index.html".to_string()));
+        assert!(touched(&Change::Glossary).is_empty());
+        let aggregates: Vec<&str> = outputs
+            .iter()
+            .filter(|o| o.renderer.is_aggregate() && o.renderer != Renderer::SearchIndex)
+            .map(|o| o.path.as_str())
+            .collect();
+        assert_eq!(aggregates, ["drill/anki-zh.txt", "en/drill/anki-en.txt"]);
+    }
+
+    /// Fails when a study output disappears, or when `study = false` leaves one behind.
+    #[test]
+    fn study_outputs_exist_and_switch_off() {
+        let files = built(NOTES, true);
+        let text = |p: &str| String::from_utf8(files[p].clone()).unwrap();
+        for lang in Lang::ALL {
+            let dir = drill_url(lang);
+            assert!(files.contains_key(&format!("{dir}index.html")), "{dir}");
+            let listing: Value =
+                serde_json::from_slice(&files[&format!("{dir}questions.json")]).unwrap();
+            let keys: Vec<&str> = listing["sections"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|s| s["chapters"].as_array().unwrap())
+                .map(|c| c["key"].as_str().unwrap())
+                .collect();
+            assert_eq!(keys, ["b", "a/x"], "reading order, root chapters first");
+            let cards: Value =
+                serde_json::from_slice(&files[&format!("{dir}cards/a/x.json")]).unwrap();
+            assert!(cards["why"].as_str().unwrap().contains("katex"), "{cards}");
+            let deck = text(&format!("{dir}{}", deck_file(lang)));
+            assert_eq!(
+                deck.lines().filter(|l| !l.starts_with('#')).count(),
+                3,
+                "{deck}"
+            );
+            assert!(deck.contains("\\(x^2\\)"), "{deck}");
+        }
+        let cards: Value = serde_json::from_slice(&files["drill/cards/a/x.json"]).unwrap();
+        assert!(
+            cards["how"]
+                .as_str()
+                .unwrap()
+                .starts_with("<pre class=\"code"),
+            "{cards}"
+        );
+        let page = text("a/x/index.html");
+        assert!(
+            page.contains("<div class=\"answer\" data-q=\"why\">"),
+            "{page}"
+        );
+        assert!(page.contains("static/study.js"), "{page}");
+
+        let off = built(NOTES, false);
+        assert!(
+            !off.keys().any(|k| k.contains("drill/")),
+            "{:?}",
+            off.keys()
+        );
+        let page = String::from_utf8(off["a/x/index.html"].clone()).unwrap();
+        assert!(!page.contains("study"), "{page}");
+        assert!(!page.contains("class=\"answer\""), "{page}");
+    }
+}
