@@ -79,6 +79,33 @@ pub fn question_lines(root: &Path, rel: &str) -> BTreeSet<usize> {
         .unwrap_or_default()
 }
 
+/// The anchor of every heading and question of the file `rel` below
+/// `root`, by line (the page title's line gives the page itself: `""`), as
+/// search results link them: how a probe of `tests/truth/search_probes.tsv`
+/// that names a line finds its answer.
+pub fn anchors_by_line(root: &Path, rel: &str) -> BTreeMap<usize, String> {
+    let Ok(file) = source::load_file(root, rel) else {
+        return BTreeMap::new();
+    };
+    let split = crate::front_matter::split(&file.text);
+    let math = crate::markdown::math_spans::MathSource::new(split.body);
+    let events = crate::markdown::parse(&math);
+    let outline = crate::markdown::outline::find(&events);
+    let lines = crate::diagnostics::LineIndex::new(split.body, split.body_line);
+    let line_of = |offset: usize| lines.position(offset).0;
+    let title = outline
+        .title_events
+        .as_ref()
+        .and_then(|r| events.get(r.start))
+        .map(|(_, range)| (line_of(range.start), String::new()));
+    outline
+        .entries
+        .iter()
+        .map(|e| (line_of(e.offset), e.id.clone()))
+        .chain(title)
+        .collect()
+}
+
 /// Scores the labels whose path starts with `prefix` (all when empty).
 pub fn score_questions(root: &Path, labels: &[Label], prefix: &str) -> QuestionScore {
     let mut by_file: BTreeMap<&str, Vec<&Label>> = BTreeMap::new();

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::content::{parse_page, Page, PageKind};
 use crate::diagnostics::{Diagnostic, Kind, Severity};
 use crate::lang::Lang;
-use crate::markdown::{self, PageContext, QuestionText, Resolver, Stats};
+use crate::markdown::{self, PageContext, Resolver, SearchText, Stats};
 use crate::plan::{self, Renderer};
 use crate::source::{self, SourceFile};
 use crate::theme::Theme;
@@ -99,7 +99,7 @@ pub(crate) fn root_prefix(url: &str) -> String {
 pub struct RenderedPage {
     pub route: Route,
     pub html: Result<String, String>,
-    pub texts: Vec<QuestionText>,
+    pub texts: Vec<SearchText>,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
     /// What study mode takes from a chapter (its answers, its Anki notes).
@@ -113,8 +113,8 @@ pub type Sink<'a> = dyn Fn(String, Vec<u8>) -> anyhow::Result<()> + Sync + 'a;
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     pub summary: Summary,
-    /// The questions of every page in its own language, for search.
-    pub texts: Vec<(Route, Vec<QuestionText>)>,
+    /// What search can find on every page, in its own language.
+    pub texts: Vec<(Route, Vec<SearchText>)>,
     /// Every chapter route's Anki notes, for the decks.
     pub notes: BTreeMap<Route, Vec<crate::study::anki::Note>>,
 }

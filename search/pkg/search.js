@@ -10,32 +10,89 @@ export class SearchEngine {
         wasm.__wbg_searchengine_free(ptr, 0);
     }
     /**
-     * @param {number} id
+     * @param {string} name
      * @param {string} text
      */
-    add_shard(id, text) {
-        const val2 = +id;
-        const ptr0 = passStringToWasm0(text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
-        const len0 = WASM_VECTOR_LEN;
-        wasm.searchengine_add_shard(this.__wbg_ptr, val2, ptr0, len0);
+    add_file(name, text) {
+        let ptr0, len0, ptr1, len1;
+        try {
+            ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len0 = WASM_VECTOR_LEN;
+            ptr1 = passStringToWasm0(text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+            len1 = WASM_VECTOR_LEN;
+        } catch (e) {
+            if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+            if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+            throw e;
+        }
+        wasm.searchengine_add_file(this.__wbg_ptr, ptr0, len0, ptr1, len1);
     }
     /**
+     * The file (below `search/`) that holds document `doc`.
+     * @param {number} doc
+     * @returns {string}
+     */
+    doc_file(doc) {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.searchengine_doc_file(this.__wbg_ptr, doc);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
+    }
+    /**
+     * Where document `doc` is in its file's array.
+     * @param {number} doc
      * @returns {number}
      */
-    chunk() {
-        const ret = wasm.searchengine_chunk(this.__wbg_ptr);
+    doc_item(doc) {
+        const ret = wasm.searchengine_doc_item(this.__wbg_ptr, doc);
         return ret >>> 0;
     }
     /**
-     * Ids of the shards this query still needs (fetch `shard-<id>.txt`).
+     * The whole text, escaped, with the query's matches in `<mark>`.
+     * @param {string} text
      * @param {string} query
-     * @returns {Uint32Array}
+     * @returns {string}
      */
-    missing_shards(query) {
+    highlight(text, query) {
+        let deferred3_0;
+        let deferred3_1;
+        try {
+            let ptr0, len0, ptr1, len1;
+            try {
+                ptr0 = passStringToWasm0(text, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len0 = WASM_VECTOR_LEN;
+                ptr1 = passStringToWasm0(query, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+                len1 = WASM_VECTOR_LEN;
+            } catch (e) {
+                if (ptr1) { wasm.__wbindgen_free(ptr1, len1 * 1, 1); }
+                if (ptr0) { wasm.__wbindgen_free(ptr0, len0 * 1, 1); }
+                throw e;
+            }
+            const ret = wasm.searchengine_highlight(this.__wbg_ptr, ptr0, len0, ptr1, len1);
+            deferred3_0 = ret[0];
+            deferred3_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred3_0, deferred3_1, 1);
+        }
+    }
+    /**
+     * Index files (below `search/`) this query still needs; ask again
+     * after adding them, until none is missing.
+     * @param {string} query
+     * @returns {string[]}
+     */
+    missing_files(query) {
         const ptr0 = passStringToWasm0(query, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
         const len0 = WASM_VECTOR_LEN;
-        const ret = wasm.searchengine_missing_shards(this.__wbg_ptr, ptr0, len0);
-        var v2 = getArrayU32FromWasm0(ret[0], ret[1]).slice();
+        const ret = wasm.searchengine_missing_files(this.__wbg_ptr, ptr0, len0);
+        var v2 = getArrayJsValueFromWasm0(ret[0], ret[1]);
         wasm.__wbindgen_free(ret[0], ret[1] * 4, 4);
         return v2;
     }
@@ -54,7 +111,7 @@ export class SearchEngine {
         return this;
     }
     /**
-     * Document numbers, best first (`docs-<n / chunk>.json`, item `n % chunk`).
+     * Document numbers, best first.
      * @param {string} query
      * @param {string} lang
      * @param {number} limit
@@ -79,6 +136,7 @@ export class SearchEngine {
         return v4;
     }
     /**
+     * A snippet of the text around its best passage for the query.
      * @param {string} text
      * @param {string} query
      * @returns {string}
@@ -118,6 +176,11 @@ function __wbg_get_imports() {
         __wbg___wbindgen_throw_4c88d8bf264fd984: function(arg0, arg1) {
             throw new Error(getStringFromWasm0(arg0, arg1));
         },
+        __wbindgen_generic_0000000000000001: function(arg0, arg1) {
+            // Cast intrinsic for `Ref(String) -> Externref`.
+            const ret = getStringFromWasm0(arg0, arg1);
+            return ret;
+        },
         __wbindgen_init_externref_table: function() {
             const table = wasm.__wbindgen_externrefs;
             table.set(0, undefined);
@@ -137,9 +200,28 @@ const SearchEngineFinalization = (typeof FinalizationRegistry === 'undefined')
     ? { register: () => {}, unregister: () => {} }
     : new FinalizationRegistry(ptr => wasm.__wbg_searchengine_free(ptr, 1));
 
+function getArrayJsValueFromWasm0(ptr, len) {
+    ptr = ptr >>> 0;
+    const mem = getDataViewMemory0();
+    const result = [];
+    for (let i = ptr; i < ptr + 4 * len; i += 4) {
+        result.push(wasm.__wbindgen_externrefs.get(mem.getUint32(i, true)));
+    }
+    wasm.__externref_drop_slice(ptr, len);
+    return result;
+}
+
 function getArrayU32FromWasm0(ptr, len) {
     ptr = ptr >>> 0;
     return getUint32ArrayMemory0().subarray(ptr / 4, ptr / 4 + len);
+}
+
+let cachedDataViewMemory0 = null;
+function getDataViewMemory0() {
+    if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)) {
+        cachedDataViewMemory0 = new DataView(wasm.memory.buffer);
+    }
+    return cachedDataViewMemory0;
 }
 
 function getStringFromWasm0(ptr, len) {
@@ -240,6 +322,7 @@ function __wbg_finalize_init(instance, module) {
     wasmInstance = instance;
     wasm = instance.exports;
     wasmModule = module;
+    cachedDataViewMemory0 = null;
     cachedUint32ArrayMemory0 = null;
     cachedUint8ArrayMemory0 = null;
     wasm.__wbindgen_start();

@@ -1,13 +1,30 @@
-//! Building the index: documents in, text files out (meta, term shards, doc chunks).
+//! Building the index: documents in, text files out (meta, term shards, the
+//! vocabulary, document chunks).
 //!
-//! Scores are BM25 impacts computed here, once, so the browser only adds
-//! numbers. A document's title counts [`TITLE_WEIGHT`] times; glossary
-//! synonyms (感受野 ↔ receptive field) are added to a document at half weight,
-//! so an English query finds a Chinese answer and the other way round.
+//! A document is a question with its answer, or a section of a page. Scores
+//! are BM25F impacts computed here, once, so the browser only adds numbers:
+//! each field's words count with the field's weight ([`TITLE_WEIGHT`],
+//! [`PATH_WEIGHT`], [`BODY_WEIGHT`]; formulas and code at [`SOURCE_WEIGHT`],
+//! once however often a name repeats in them), only the body is normalised
+//! by its length (a title is short anyway, and a heading with no text of its
+//! own is still found by its title), and glossary synonyms (感受野 ↔
+//! receptive field) count at [`ALIAS_WEIGHT`] of the field they stand in, so
+//! an English query finds a Chinese answer and the other way round.
+//!
+//! Terms: words (stemmed), pairs of Chinese characters, and the single
+//! characters of titles and headings, for the queries that leave a lone
+//! character between question words (`门 重置`) and the pairs that occur
+//! nowhere (a typo); a single character's list keeps only its
+//! [`MAX_CHAR_POSTINGS`] best documents. (Every character of every text
+//! would add half again as many postings, for matches that say little.) Words and pairs
+//! that only shape questions (怎么, 的区, how) are left out; what a title's
+//! question words ask is a term of its own (`~why`), to break ties.
 
+use crate::glossary::Aliases;
 use crate::term_hash;
-use crate::tokenize::{each_token, Token};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+use crate::tokenize::{
+    each_token, is_particle, is_stop_pair, split_formulas, tex_text, title_intent_terms, Token,
+};
 use compact_str::CompactString;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
@@ -15,40 +32,34 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 pub const TITLE_WEIGHT: f32 = 3.0;
+/// The page title and the headings above a document: it is about them, a little.
+pub const PATH_WEIGHT: f32 = 1.5;
+pub const BODY_WEIGHT: f32 = 1.0;
+/// Formulas and code are searchable (`torch.no_grad`, `\sqrt{d_k}`), but a
+/// name in them says less about what a section is about than prose does.
+pub const SOURCE_WEIGHT: f32 = 0.3;
 pub const ALIAS_WEIGHT: f32 = 0.5;
+/// A single character is only a fallback (a query of one character, a pair
+/// that occurs nowhere), and common characters occur everywhere: its list
+/// keeps its best documents only, so it stays small to download.
+pub const MAX_CHAR_POSTINGS: usize = 256;
 /// Documents per chunk file: a result costs its chunk, so small chunks keep
 /// the first query's download small; but every file costs the build (on
 /// our CI machines creating a file takes 0.05 to 0.5 ms of kernel time), so
-/// not too small. With 12, the ten results of a query cost 12 to 18 KB of
-/// the first download on the benchmark corpus.
+/// not too small. A page's documents are consecutive, so the results of one
+/// page mostly share a chunk.
 pub const DOCS_PER_CHUNK: usize = 12;
-/// Characters of an answer kept for the result's snippet (the page shows
-/// about 90 around the first match).
-const EXCERPT_CHARS: usize = 200;
+/// Characters of a document's text kept for its result's snippet.
+const EXCERPT_CHARS: usize = 150;
 /// Document chunks per folder: files are spread over folders because a
 /// file system creates files in one folder one at a time, and writing the
 /// index is mostly creating files.
 const CHUNKS_PER_FOLDER: u32 = 128;
-
-/// The index file of term shard `id`, below the index folder. The page's
-/// search script (themes/default/static/search.js) builds the same names,
-/// with `chunk` and `folder` from `meta.txt`.
-pub fn shard_file(id: u32) -> String {
-    format!("shards/{id}.txt")
-}
-
-/// The index file of document chunk `chunk`, below the index folder.
-pub fn docs_file(chunk: u32) -> String {
-    format!("docs/{}/{chunk}.json", chunk / CHUNKS_PER_FOLDER)
-}
-
 /// BM25 impacts are stored as integers: impact × this, rounded.
-const IMPACT_SCALE: f32 = 10.0;
+pub const IMPACT_SCALE: f32 = 10.0;
 /// Aim for shards of about this many postings (about 8 KB before
 /// compression): a query downloads one shard per term, and a shard that
-/// holds a common term is several times that. On the 1,000-page benchmark
-/// corpus, shards of 3,200 postings made a four-term query download 44 KB of
-/// shards; these make it 26 KB.
+/// holds a common term is several times that.
 const SHARD_POSTINGS: usize = 1600;
 /// The postings are merged in this many groups of shards, in parallel; the
 /// shard count is a multiple of it.
@@ -56,17 +67,61 @@ const SHARD_GROUPS: u32 = 16;
 /// Documents one task tokenizes.
 const DOCS_PER_RUN: usize = 256;
 const K1: f32 = 1.2;
+/// How much a body's length counts against it, and a title's: a longer
+/// title that mentions a word is about it a little less than a title that
+/// is only that word.
 const B: f32 = 0.75;
+const TITLE_B: f32 = 0.5;
+/// A word of the title adds this much (×idf) beyond the saturated sum of
+/// the fields: however often a section repeats a word, the section titled
+/// by it is the one about it.
+const TITLE_BONUS: f32 = 0.5;
+/// Sections that repeat or point elsewhere (a summary, references,
+/// exercises) are a worse answer than the section that explains: their
+/// scores count this much.
+const MINOR_SECTION: f32 = 0.5;
+const MINOR_TITLES: &[&str] = &[
+    "小结",
+    "总结",
+    "本章小结",
+    "本节小结",
+    "练习",
+    "习题",
+    "参考文献",
+    "参考资料",
+    "参考",
+    "引用",
+    "summary",
+    "exercises",
+    "exercise",
+    "references",
+    "bibliography",
+    "further reading",
+];
 
-/// One searchable item: a question and its answer in one language.
+pub use crate::files::{shard_file, vocab_file};
+
+/// The index file of document chunk `chunk`, below the index folder.
+pub fn docs_file(chunk: u32) -> String {
+    crate::files::docs_file(chunk, CHUNKS_PER_FOLDER)
+}
+
+/// One searchable item: a question and its answer, or a section of a page,
+/// in one language.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Doc<'a> {
     pub url: String,
+    /// The page it is part of; the documents of a page are given in a row.
+    pub page: &'a str,
     pub title: &'a str,
-    pub chapter: &'a str,
+    /// The page title and the headings above the document, outermost first.
+    pub path: Vec<&'a str>,
     /// `zh` or `en`.
     pub lang: &'a str,
+    /// Prose, with inline formulas as `$TeX$`.
     pub text: &'a str,
+    /// Code blocks and display formulas.
+    pub code: &'a str,
 }
 
 /// The files of a built index, by name below the index folder.
@@ -92,12 +147,8 @@ pub fn build(docs: &[Doc], glossary: &[(String, String)]) -> IndexFiles {
         .enumerate()
         .map(|(run, docs)| Run::new((run * DOCS_PER_RUN) as u32, docs, &aliases))
         .collect();
-    let postings: usize = runs.iter().flat_map(|r| &r.buckets).map(Vec::len).sum();
-    let shard_count = postings
-        .div_ceil(SHARD_POSTINGS)
-        .next_multiple_of(SHARD_GROUPS as usize)
-        .clamp(SHARD_GROUPS as usize, 4096) as u32;
-    let lengths: Vec<f32> = runs.iter().flat_map(|r| &r.lengths).copied().collect();
+    let shard_count = shard_count(&runs);
+    let lengths: Vec<Lengths> = runs.iter().flat_map(|r| &r.lengths).copied().collect();
     let scoring = Bm25::new(&lengths);
 
     // The groups of shards, in parallel, each from its buckets in document order.
@@ -124,12 +175,16 @@ pub fn build(docs: &[Doc], glossary: &[(String, String)]) -> IndexFiles {
     files.insert(
         "meta.txt".to_string(),
         format!(
-            "version=1\nshards={shard_count}\nchunk={DOCS_PER_CHUNK}\nfolder={CHUNKS_PER_FOLDER}\ndocs={}\nzh={zh_docs}\n",
-            ordered.len()
+            "version=2\nshards={shard_count}\nchunk={DOCS_PER_CHUNK}\nfolder={CHUNKS_PER_FOLDER}\ndocs={}\nzh={zh_docs}\npages={}\n",
+            ordered.len(),
+            page_runs(&ordered)
         ),
     );
     for (i, shard) in shards.into_iter().enumerate() {
         files.insert(shard_file(i as u32), shard);
+    }
+    for (key, words) in vocabulary(&runs) {
+        files.insert(vocab_file(key), words);
     }
     for (i, chunk) in chunks.into_iter().enumerate() {
         files.insert(docs_file(i as u32), chunk);
@@ -140,11 +195,72 @@ pub fn build(docs: &[Doc], glossary: &[(String, String)]) -> IndexFiles {
     }
 }
 
-/// The postings of a run of consecutive documents, by shard group, and the
-/// documents' lengths for BM25.
+/// How many documents each page has, in document order (`3,1,5`): the
+/// engine uses it to give other pages a turn after a page's best results.
+fn page_runs(docs: &[&Doc]) -> String {
+    let mut counts: Vec<usize> = Vec::new();
+    let mut previous: Option<(&str, &str)> = None;
+    for d in docs {
+        let page = (d.page, d.lang);
+        match counts.last_mut() {
+            Some(n) if previous == Some(page) => *n += 1,
+            _ => counts.push(1),
+        }
+        previous = Some(page);
+    }
+    counts
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Enough shards for about [`SHARD_POSTINGS`] postings each, counting a
+/// single character's list as cut to [`MAX_CHAR_POSTINGS`].
+fn shard_count(runs: &[Run]) -> u32 {
+    let mut char_df: HashMap<&str, usize> = HashMap::default();
+    let mut postings = 0;
+    for run in runs {
+        for posting in run.buckets.iter().flatten() {
+            if is_char_term(&posting.term.text) {
+                *char_df.entry(posting.term.text.as_str()).or_default() += 1;
+            } else {
+                postings += 1;
+            }
+        }
+    }
+    postings += char_df
+        .values()
+        .map(|&df| df.min(MAX_CHAR_POSTINGS))
+        .sum::<usize>();
+    postings
+        .div_ceil(SHARD_POSTINGS)
+        .next_multiple_of(SHARD_GROUPS as usize)
+        .clamp(SHARD_GROUPS as usize, 4096) as u32
+}
+
+/// A term that is a single character (a fallback term with a cut list).
+fn is_char_term(term: &str) -> bool {
+    let mut chars = term.chars();
+    chars.next().is_some() && chars.next().is_none()
+}
+
+/// The postings of a run of consecutive documents, by shard group, the
+/// documents' lengths for BM25, and the words they use as written (for
+/// the vocabulary) with how often.
 struct Run {
     buckets: Vec<Vec<Posting>>,
-    lengths: Vec<f32>,
+    lengths: Vec<Lengths>,
+    words: HashMap<CompactString, u32>,
+}
+
+/// What BM25 knows of a document besides its terms.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Lengths {
+    title: f32,
+    body: f32,
+    /// [`MINOR_SECTION`] for a summary or references, else 1.
+    prior: f32,
 }
 
 /// A term in a document. Terms are kept inline (nearly all are a few
@@ -152,8 +268,18 @@ struct Run {
 /// pointer into some document's text for each of a million of them.
 struct Posting {
     doc: u32,
-    weight: f32,
+    tf: Tf,
     term: HashedTerm,
+}
+
+/// A term's weighted frequency in a document: in its title, its path, and
+/// its body (prose, and formulas and code, once).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Tf {
+    title: f32,
+    path: f32,
+    body: f32,
+    in_source: bool,
 }
 
 /// A term with its [`term_hash`], which picks its shard; maps hash it by
@@ -176,66 +302,213 @@ impl Run {
         let mut run = Run {
             buckets: (0..SHARD_GROUPS).map(|_| Vec::new()).collect(),
             lengths: Vec::with_capacity(docs.len()),
+            words: HashMap::default(),
         };
-        let mut tf = HashMap::default();
+        let mut terms = DocTerms::default();
+        let mut paths = PathCache::default();
         for (id, doc) in (first..).zip(docs) {
-            term_weights(doc, aliases, &mut tf);
-            run.lengths.push(tf.values().sum());
-            for (text, weight) in tf.drain() {
+            terms.add_doc(doc, aliases, &mut paths, &mut run.words);
+            run.lengths.push(Lengths {
+                prior: if is_minor_section(doc.title) {
+                    MINOR_SECTION
+                } else {
+                    1.0
+                },
+                ..terms.length
+            });
+            for (text, tf) in terms.tf.drain() {
                 let hash = term_hash(&text);
                 run.buckets[(hash % SHARD_GROUPS) as usize].push(Posting {
                     doc: id,
-                    weight,
+                    tf,
                     term: HashedTerm { hash, text },
                 });
             }
+            terms.length = Lengths::default();
         }
         run
     }
 }
 
-/// Adds one document's terms to `tf` with their weights (title words count
-/// [`TITLE_WEIGHT`] times).
-fn term_weights(doc: &Doc, aliases: &Aliases, tf: &mut HashMap<CompactString, f32>) {
-    let mut add = |term: &str, weight: f32| match tf.get_mut(term) {
-        Some(w) => *w += weight,
-        None => {
-            tf.insert(CompactString::new(term), weight);
+/// A summary, references or exercises, whatever its numbering (`## 小结`, `### 5.8 Summary`).
+fn is_minor_section(title: &str) -> bool {
+    let name =
+        title.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace());
+    MINOR_TITLES.iter().any(|m| name.eq_ignore_ascii_case(m))
+}
+
+/// One document's terms with their frequencies, and its body's length for
+/// BM25 (words and pairs; single characters and synonyms do not make a text longer).
+#[derive(Default)]
+struct DocTerms {
+    tf: HashMap<CompactString, Tf>,
+    length: Lengths,
+}
+
+/// Where in a document a term was found, and its weight there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Field {
+    Title(f32),
+    Path(f32),
+    Body(f32),
+    Source,
+}
+
+impl DocTerms {
+    fn add(&mut self, term: &str, field: Field) {
+        let tf = match self.tf.get_mut(term) {
+            Some(tf) => tf,
+            None => self.tf.entry(CompactString::new(term)).or_default(),
+        };
+        match field {
+            Field::Title(w) => tf.title += w,
+            Field::Path(w) => tf.path += w,
+            Field::Body(w) => tf.body += w,
+            Field::Source => tf.in_source = true,
         }
-    };
-    each_token(doc.title, |t| add(t.term(), TITLE_WEIGHT));
-    // Body and aliases: bigrams and words only (single characters of a
-    // longer run would double the index for little gain; titles keep them).
-    each_token(doc.text, |t| {
-        if !matches!(t, Token::Char(_)) {
-            add(t.term(), 1.0);
+    }
+
+    /// Makes the field as long as a word or pair found in it makes it.
+    fn grow(&mut self, field: Field) {
+        match field {
+            Field::Title(_) => self.length.title += 1.0,
+            Field::Body(w) => self.length.body += w,
+            Field::Source => self.length.body += SOURCE_WEIGHT,
+            Field::Path(_) => {}
         }
-    });
-    // A synonym of a title term counts like a title word (at alias weight):
-    // "receptive field" must find 感受野怎么计算 first, not every answer that
-    // mentions 感受野 in passing.
-    for (text, weight) in [(doc.title, TITLE_WEIGHT), (doc.text, 1.0)] {
-        for member in aliases.of(text) {
-            for term in &member.terms {
-                add(term, weight * ALIAS_WEIGHT);
+    }
+
+    /// Adds the terms of `text` to `field`, noting the words as written.
+    fn add_text(&mut self, text: &str, field: Field, words: &mut HashMap<CompactString, u32>) {
+        let chars = matches!(field, Field::Title(_) | Field::Path(_));
+        each_token(text, |t| match t {
+            Token::Char(c) if chars && !c.starts_with(is_particle) => self.add(c, field),
+            Token::Pair(p) if !is_stop_pair(p) => {
+                self.add(p, field);
+                self.grow(field);
+            }
+            Token::Word(stem, typed) => {
+                self.add(stem, field);
+                self.grow(field);
+                // The vocabulary a typed word is completed and corrected
+                // from: words of prose and titles, not every name in code.
+                let prose = !matches!(field, Field::Source);
+                if prose && typed.len() >= 3 && typed.starts_with(|c: char| c.is_ascii_alphabetic())
+                {
+                    match words.get_mut(typed) {
+                        Some(n) => *n += 1,
+                        None => {
+                            words.insert(CompactString::new(typed), 1);
+                        }
+                    }
+                }
+            }
+            _ => {}
+        });
+    }
+
+    /// Prose to `field`; a body's formulas to the source (a title's and a
+    /// heading's stay in their field: `5.3.3 $1\times 1$卷积层`).
+    fn add_prose(&mut self, text: &str, field: Field, words: &mut HashMap<CompactString, u32>) {
+        for (formula, piece) in split_formulas(text) {
+            match (formula, field) {
+                (false, _) => self.add_text(piece, field, words),
+                (true, Field::Body(_)) => self.add_text(&tex_text(piece), Field::Source, words),
+                (true, _) => self.add_text(&tex_text(piece), field, words),
+            }
+        }
+    }
+
+    fn add_doc<'d>(
+        &mut self,
+        doc: &Doc<'d>,
+        aliases: &Aliases,
+        paths: &mut PathCache<'d>,
+        words: &mut HashMap<CompactString, u32>,
+    ) {
+        self.add_prose(doc.title, Field::Title(TITLE_WEIGHT), words);
+        for term in title_intent_terms(doc.title) {
+            self.add(&term, Field::Title(TITLE_WEIGHT));
+        }
+        for heading in &doc.path {
+            for (term, weight) in paths.terms(heading, aliases, words) {
+                self.add(term, Field::Path(*weight));
+            }
+        }
+        self.add_prose(doc.text, Field::Body(BODY_WEIGHT), words);
+        self.add_text(&tex_text(doc.code), Field::Source, words);
+        // A synonym of a title term counts like a title word (at alias
+        // weight): "receptive field" must find 感受野怎么计算 first, not
+        // every answer that mentions 感受野 in passing.
+        for (text, field) in [
+            (doc.title, Field::Title(TITLE_WEIGHT * ALIAS_WEIGHT)),
+            (doc.text, Field::Body(BODY_WEIGHT * ALIAS_WEIGHT)),
+        ] {
+            for member in aliases.of(text) {
+                for term in &member.terms {
+                    self.add(term, field);
+                }
             }
         }
     }
 }
 
-/// BM25 with the corpus's document lengths.
+/// The terms of the headings of the last few paths, with their weights
+/// (synonyms included): the documents of a page share its title and
+/// headings, so each is tokenized once, not once per document.
+#[derive(Default)]
+struct PathCache<'d> {
+    headings: Vec<(&'d str, Vec<(CompactString, f32)>)>,
+}
+
+impl<'d> PathCache<'d> {
+    /// Headings kept: deeper than any path, small enough to search in a row.
+    const SIZE: usize = 16;
+
+    fn terms(
+        &mut self,
+        heading: &'d str,
+        aliases: &Aliases,
+        words: &mut HashMap<CompactString, u32>,
+    ) -> &[(CompactString, f32)] {
+        let at = match self.headings.iter().position(|(h, _)| *h == heading) {
+            Some(at) => at,
+            None => {
+                let mut found = DocTerms::default();
+                found.add_prose(heading, Field::Path(PATH_WEIGHT), words);
+                for member in aliases.of(heading) {
+                    for term in &member.terms {
+                        found.add(term, Field::Path(PATH_WEIGHT * ALIAS_WEIGHT));
+                    }
+                }
+                if self.headings.len() == Self::SIZE {
+                    self.headings.remove(0);
+                }
+                let terms = found.tf.into_iter().map(|(t, tf)| (t, tf.path)).collect();
+                self.headings.push((heading, terms));
+                self.headings.len() - 1
+            }
+        };
+        &self.headings[at].1
+    }
+}
+
+/// BM25F with the corpus's document lengths.
 struct Bm25<'l> {
-    lengths: &'l [f32],
-    avg_len: f32,
+    lengths: &'l [Lengths],
+    avg_title: f32,
+    avg_body: f32,
     docs: f32,
 }
 
 impl<'l> Bm25<'l> {
-    fn new(lengths: &'l [f32]) -> Self {
+    fn new(lengths: &'l [Lengths]) -> Self {
         let docs = lengths.len().max(1) as f32;
+        let avg = |f: fn(&Lengths) -> f32| (lengths.iter().map(f).sum::<f32>() / docs).max(1.0);
         Bm25 {
             lengths,
-            avg_len: (lengths.iter().sum::<f32>() / docs).max(1.0),
+            avg_title: avg(|l| l.title),
+            avg_body: avg(|l| l.body),
             docs,
         }
     }
@@ -246,10 +519,17 @@ impl<'l> Bm25<'l> {
         (1.0 + (self.docs - df + 0.5) / (df + 0.5)).ln()
     }
 
-    /// The impact of a term with weight `tf` in document `doc`.
-    fn impact(&self, doc: u32, tf: f32, idf: f32) -> f32 {
-        let norm = K1 * (1.0 - B + B * self.lengths[doc as usize] / self.avg_len);
-        idf * tf * (K1 + 1.0) / (tf + norm)
+    /// The impact of a term found `tf` times in document `doc`: BM25F,
+    /// title and body normalised by their lengths, then the fields' sum
+    /// saturated, and the title's own bonus.
+    fn impact(&self, doc: u32, tf: Tf, idf: f32) -> f32 {
+        let len = self.lengths[doc as usize];
+        let title_norm = 1.0 - TITLE_B + TITLE_B * len.title / self.avg_title;
+        let body_norm = 1.0 - B + B * len.body / self.avg_body;
+        let source = if tf.in_source { SOURCE_WEIGHT } else { 0.0 };
+        let bonus = if tf.title > 0.0 { TITLE_BONUS } else { 0.0 };
+        let tf = tf.title / title_norm + tf.path + (tf.body + source) / body_norm;
+        len.prior * idf * (tf * (K1 + 1.0) / (tf + K1) + bonus)
     }
 }
 
@@ -261,12 +541,12 @@ fn shard_texts<'p>(
     shard_count: u32,
     scoring: &Bm25,
 ) -> Vec<String> {
-    let mut lists: HashMap<&HashedTerm, Vec<(u32, f32)>> = HashMap::default();
+    let mut lists: HashMap<&HashedTerm, Vec<(u32, Tf)>> = HashMap::default();
     for posting in buckets.flatten() {
         lists
             .entry(&posting.term)
             .or_default()
-            .push((posting.doc, posting.weight));
+            .push((posting.doc, posting.tf));
     }
     let shard = |term: &HashedTerm| term.hash % shard_count;
     let mut lists: Vec<_> = lists.into_iter().collect();
@@ -274,34 +554,71 @@ fn shard_texts<'p>(
     let mut texts = vec![String::new(); (shard_count / SHARD_GROUPS) as usize];
     for (term, list) in lists {
         let text = &mut texts[(shard(term) / SHARD_GROUPS) as usize];
-        push_postings(text, &term.text, &list, scoring);
+        let impacts = impacts(&term.text, &list, scoring);
+        push_postings(text, &term.text, &impacts);
     }
     texts
+}
+
+/// A term's documents with their impacts ×[`IMPACT_SCALE`], in document
+/// order; a single character's only its best [`MAX_CHAR_POSTINGS`].
+fn impacts(term: &str, list: &[(u32, Tf)], scoring: &Bm25) -> Vec<(u32, u32)> {
+    let idf = scoring.idf(list.len());
+    let mut impacts: Vec<(u32, u32)> = list
+        .iter()
+        .map(|&(doc, tf)| {
+            let impact = scoring.impact(doc, tf, idf) * IMPACT_SCALE;
+            (doc, impact.round().max(1.0) as u32)
+        })
+        .collect();
+    if is_char_term(term) && impacts.len() > MAX_CHAR_POSTINGS {
+        impacts.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        impacts.truncate(MAX_CHAR_POSTINGS);
+        impacts.sort_unstable();
+    }
+    impacts
 }
 
 /// Appends `term<TAB>gap:impact,…\n` to `line`: documents as the gap from
 /// the previous one (the list is in document order), impacts as integers.
 /// Both keep the shards small: a cold query downloads the shards of its terms.
-fn push_postings(line: &mut String, term: &str, list: &[(u32, f32)], scoring: &Bm25) {
+fn push_postings(line: &mut String, term: &str, list: &[(u32, u32)]) {
     line.push_str(term);
     line.push('\t');
     let mut numbers = itoa::Buffer::new();
-    let idf = scoring.idf(list.len());
     let mut previous = 0;
-    for (i, &(doc, tf)) in list.iter().enumerate() {
+    for (i, &(doc, impact)) in list.iter().enumerate() {
         if i > 0 {
             line.push(',');
         }
-        let impact = scoring.impact(doc, tf, idf);
         line.push_str(numbers.format(doc - previous));
         line.push(':');
-        line.push_str(numbers.format((impact * IMPACT_SCALE).round().max(1.0) as u32));
+        line.push_str(numbers.format(impact));
         previous = doc;
     }
     line.push('\n');
 }
 
-/// The documents of one chunk as a JSON array (what the page shows for a hit).
+/// The vocabulary files: the words used, as written, by first letter, most
+/// frequent first (ties in alphabetical order), one per line.
+fn vocabulary(runs: &[Run]) -> BTreeMap<char, String> {
+    let mut counts: HashMap<&str, u32> = HashMap::default();
+    for (word, n) in runs.iter().flat_map(|r| &r.words) {
+        *counts.entry(word.as_str()).or_default() += n;
+    }
+    let mut words: Vec<(&str, u32)> = counts.into_iter().collect();
+    words.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let mut files: BTreeMap<char, String> = BTreeMap::new();
+    for (word, _) in words {
+        let file = files.entry(crate::fuzzy::vocab_key(word)).or_default();
+        file.push_str(word);
+        file.push('\n');
+    }
+    files
+}
+
+/// The documents of one chunk as a JSON array (what the page shows for a
+/// hit): URL, full title, path, language and the start of its text.
 fn docs_json(docs: &[&Doc]) -> String {
     let mut out = String::with_capacity(docs.len() * 1024);
     out.push('[');
@@ -309,17 +626,18 @@ fn docs_json(docs: &[&Doc]) -> String {
         if i > 0 {
             out.push_str(",\n");
         }
-        let excerpt = d
-            .text
-            .char_indices()
-            .nth(EXCERPT_CHARS)
-            .map_or(d.text, |(end, _)| &d.text[..end]);
+        let text = if d.text.trim().is_empty() {
+            d.code
+        } else {
+            d.text
+        };
+        let path = d.path.join(" › ");
         let fields = [
             ("u", d.url.as_str()),
             ("t", d.title),
-            ("c", d.chapter),
+            ("p", &path),
             ("l", d.lang),
-            ("x", excerpt),
+            ("x", excerpt(text)),
         ];
         for (j, (key, value)) in fields.into_iter().enumerate() {
             out.push_str(if j == 0 { "{\"" } else { ",\"" });
@@ -331,6 +649,22 @@ fn docs_json(docs: &[&Doc]) -> String {
     }
     out.push(']');
     out
+}
+
+/// The start of a text, [`EXCERPT_CHARS`] long, never ending inside a formula.
+fn excerpt(text: &str) -> &str {
+    let Some((end, _)) = text.char_indices().nth(EXCERPT_CHARS) else {
+        return text;
+    };
+    let cut = &text[..end];
+    if cut.matches('$').count().is_multiple_of(2) {
+        return cut;
+    }
+    // Inside a formula: finish it when it ends soon, or stop before it.
+    match text[end..].find('$') {
+        Some(close) if text[end..end + close].chars().count() < 80 => &text[..end + close + 1],
+        _ => &cut[..cut.rfind('$').unwrap_or(0)],
+    }
 }
 
 /// Appends `text` as a JSON string literal. `<`, `>` and `&` are escaped
@@ -361,143 +695,6 @@ fn push_json_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
-/// Glossary lookups. The lines that share a Chinese term form one group of
-/// synonyms (批归一化, BN, batch normalization, batch norm); a text that
-/// mentions one member gets the members it does not mention, so an English
-/// query finds a Chinese answer, and `atrous` finds a text that says `dilated`.
-struct Aliases {
-    /// Finds every member in one pass over the text (ASCII case ignored).
-    finder: Option<AhoCorasick>,
-    /// For each pattern of `finder`: the groups it belongs to.
-    groups_of: Vec<Vec<usize>>,
-    /// Pattern text, lowercased (ASCII patterns must match whole words).
-    patterns: Vec<String>,
-    /// Each group's members.
-    groups: Vec<Vec<Member>>,
-}
-
-/// A glossary term as an alias: its pattern in the finder and the terms it
-/// adds to a document (tokenized once, here).
-struct Member {
-    pattern: usize,
-    terms: Vec<String>,
-}
-
-impl Aliases {
-    fn new(glossary: &[(String, String)]) -> Self {
-        let mut group_index: HashMap<&str, usize> = HashMap::default();
-        let mut groups: Vec<Vec<&str>> = Vec::new();
-        for (zh, en) in glossary {
-            let (zh, en) = (zh.trim(), en.trim());
-            if zh.is_empty() || en.is_empty() {
-                continue;
-            }
-            let g = *group_index.entry(zh).or_insert_with(|| {
-                groups.push(vec![zh]);
-                groups.len() - 1
-            });
-            if !groups[g].contains(&en) {
-                groups[g].push(en);
-            }
-        }
-        let mut pattern_index: HashMap<String, usize> = HashMap::default();
-        let mut patterns = Vec::new();
-        let mut groups_of: Vec<Vec<usize>> = Vec::new();
-        for (g, members) in groups.iter().enumerate() {
-            for member in members {
-                let lower = member.to_lowercase();
-                let p = *pattern_index.entry(lower.clone()).or_insert_with(|| {
-                    patterns.push(lower);
-                    groups_of.push(Vec::new());
-                    patterns.len() - 1
-                });
-                groups_of[p].push(g);
-            }
-        }
-        let finder = (!patterns.is_empty()).then(|| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .build(&patterns)
-                .expect("glossary patterns are plain strings")
-        });
-        let groups = groups
-            .into_iter()
-            .map(|members| {
-                members
-                    .into_iter()
-                    .map(|text| Member {
-                        pattern: pattern_index[&text.to_lowercase()],
-                        terms: body_terms(text),
-                    })
-                    .collect()
-            })
-            .collect();
-        Aliases {
-            finder,
-            groups_of,
-            patterns,
-            groups,
-        }
-    }
-
-    /// The synonyms of the glossary terms `text` mentions, minus those it
-    /// already mentions.
-    fn of(&self, text: &str) -> Vec<&Member> {
-        let Some(finder) = &self.finder else {
-            return Vec::new();
-        };
-        let mut seen = vec![false; self.patterns.len()];
-        for m in finder.find_overlapping_iter(text) {
-            let p = m.pattern().as_usize();
-            if !seen[p] && whole_word(text, m.start(), m.end()) {
-                seen[p] = true;
-            }
-        }
-        let mut groups: Vec<usize> = (0..self.patterns.len())
-            .filter(|&p| seen[p])
-            .flat_map(|p| self.groups_of[p].iter().copied())
-            .collect();
-        groups.sort_unstable();
-        groups.dedup();
-        groups
-            .into_iter()
-            .flat_map(|g| self.groups[g].iter())
-            .filter(|member| !seen[member.pattern])
-            .collect()
-    }
-}
-
-/// The terms a text adds to a document's body: bigrams and words only
-/// (single characters of a longer run would double the index for little
-/// gain; titles keep them).
-fn body_terms(text: &str) -> Vec<String> {
-    let mut terms = Vec::new();
-    each_token(text, |t| {
-        if !matches!(t, Token::Char(_)) {
-            terms.push(t.term().to_string());
-        }
-    });
-    terms
-}
-
-/// The match `text[start..end]` is not part of a longer ASCII word (a Chinese
-/// term needs no boundary: there are no spaces to find one).
-fn whole_word(text: &str, start: usize, end: usize) -> bool {
-    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-    let term = &text[start..end];
-    let first_ascii = term
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric());
-    let last_ascii = term
-        .chars()
-        .next_back()
-        .is_some_and(|c| c.is_ascii_alphanumeric());
-    let glued_before = first_ascii && is_word(text[..start].chars().next_back());
-    let glued_after = last_ascii && is_word(text[end..].chars().next());
-    !glued_before && !glued_after
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,10 +702,12 @@ mod tests {
     fn doc<'a>(lang: &'a str, title: &'a str, text: &'a str) -> Doc<'a> {
         Doc {
             url: format!("{lang}/{title}"),
+            page: title,
             title,
-            chapter: "c",
+            path: vec!["c"],
             lang,
             text,
+            code: "",
         }
     }
 
@@ -516,8 +715,18 @@ mod tests {
     fn chinese_documents_come_first_and_meta_says_so() {
         let files = build(&[doc("en", "A", "x"), doc("zh", "甲", "乙")], &[]);
         assert_eq!(files.docs, 2);
-        assert!(files.files["meta.txt"].contains("docs=2\nzh=1\n"));
+        assert!(files.files["meta.txt"].contains("docs=2\nzh=1\npages=1,1\n"));
         assert!(files.files[&docs_file(0)].starts_with("[{\"u\":\"zh/甲\""));
+    }
+
+    #[test]
+    fn pages_are_runs_of_documents() {
+        let mut a = doc("zh", "甲", "x");
+        let mut b = doc("zh", "乙", "y");
+        a.page = "p";
+        b.page = "p";
+        let c = doc("zh", "丙", "z");
+        assert_eq!(page_runs(&[&a, &b, &c]), "2,1");
     }
 
     #[test]
@@ -533,34 +742,52 @@ mod tests {
     }
 
     #[test]
-    fn glossary_aliases_match_whole_words_and_bring_synonyms() {
-        let glossary: Vec<(String, String)> = [
-            ("批归一化", "BN"),
-            ("批归一化", "batch normalization"),
-            ("感受野", "receptive field"),
-        ]
-        .iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect();
-        let aliases = Aliases::new(&glossary);
-        let of = |text| -> Vec<&str> {
-            aliases
-                .of(text)
-                .iter()
-                .map(|m| aliases.patterns[m.pattern].as_str())
-                .collect()
-        };
-        assert_eq!(of("the Receptive Field grows"), ["感受野"]);
-        assert!(of("bnorm and fieldwork").is_empty());
-        assert_eq!(of("什么是感受野"), ["receptive field"]);
-        // English synonyms reach an English text too, and what the text
-        // already says is not added again.
-        assert_eq!(of("BN backward"), ["批归一化", "batch normalization"]);
-        assert_eq!(of("批归一化 (BN)"), ["batch normalization"]);
-        assert_eq!(
-            aliases.groups[0][2].terms,
-            ["batch", "normal"],
-            "aliases are tokenized once, as body text"
+    fn excerpts_never_end_inside_a_formula() {
+        let long = format!("{}$x^2$ 之后", "字".repeat(EXCERPT_CHARS - 2));
+        assert!(excerpt(&long).ends_with("$x^2$"), "{}", excerpt(&long));
+        let far = format!("{}${}$", "字".repeat(EXCERPT_CHARS - 1), "y".repeat(100));
+        assert_eq!(excerpt(&far), "字".repeat(EXCERPT_CHARS - 1));
+    }
+
+    #[test]
+    fn question_words_are_title_terms_only_and_words_make_a_vocabulary() {
+        let files = build(
+            &[doc(
+                "zh",
+                "BN 和 LN 有什么区别",
+                "区别在于 Normalization 的维度",
+            )],
+            &[],
         );
+        let shards: String = files
+            .files
+            .iter()
+            .filter(|(name, _)| name.starts_with("shards/"))
+            .map(|(_, text)| text.as_str())
+            .collect();
+        let terms: Vec<&str> = shards
+            .lines()
+            .filter_map(|l| l.split('\t').next())
+            .collect();
+        assert!(terms.contains(&"~diff"));
+        assert!(!terms.contains(&"区别") && !terms.contains(&"的"));
+        assert!(terms.contains(&"维度") && terms.contains(&"normal"));
+        assert_eq!(files.files[&vocab_file('n')], "normalization\n");
+    }
+
+    #[test]
+    fn a_single_characters_list_keeps_its_best_documents() {
+        let texts: Vec<String> = (0..MAX_CHAR_POSTINGS + 10)
+            .map(|i| "门".repeat(1 + i % 7))
+            .collect();
+        let docs: Vec<Doc> = texts.iter().map(|t| doc("zh", t, t)).collect();
+        let files = build(&docs, &[]);
+        let line = files
+            .files
+            .values()
+            .flat_map(|t| t.lines())
+            .find(|l| l.starts_with("门\t"))
+            .expect("门 is indexed");
+        assert_eq!(line.split(',').count(), MAX_CHAR_POSTINGS);
     }
 }

@@ -4,19 +4,28 @@
 //!
 //! - [`tokenize`]: width folding, lowercasing, Chinese as character unigrams +
 //!   bigrams (no dictionary: robust for terms like 感受野 that dictionaries
-//!   miss), English words stemmed with Snowball (Porter2).
-//! - [`index`]: documents (one per question and language) → BM25 impact
-//!   scores, with a boost for the question title and zh↔en glossary aliases,
-//!   split into shards by term hash so a first query downloads little.
-//! - [`engine`]: loads shards on demand and ranks; every required query term
-//!   must match, so a query that matches nothing returns nothing.
+//!   miss), English words stemmed with Snowball (Porter2), identifiers and
+//!   formula sources; the words that only shape a question.
+//! - [`query`]: a query as people type it → the units whose matches count.
+//! - [`index`]: documents (one per question or section and language) →
+//!   BM25F impact scores with field weights and zh↔en glossary aliases
+//!   ([`glossary`]), split into shards by term hash so a first query
+//!   downloads little, and a vocabulary for [`fuzzy`] matching.
+//! - [`engine`]: loads files on demand and ranks by how much of the query
+//!   a document matches, then by score; [`snippet`] draws a result.
 //!
 //! Deliberately not here: fetching files (the page script does that) and
-//! drawing results.
+//! laying out results.
 
 pub mod engine;
+pub mod files;
+pub mod fuzzy;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod glossary;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod index;
+pub mod query;
+pub mod snippet;
 pub mod tokenize;
 
 #[cfg(target_arch = "wasm32")]

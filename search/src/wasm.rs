@@ -1,8 +1,12 @@
 //! The browser's entry points (wasm-bindgen). Thin: the page script fetches
 //! files and draws results; everything about terms and ranking is in Rust.
 
-use crate::engine::{snippet, Engine, Filter};
+use crate::engine::{Engine, Filter};
+use crate::snippet::{highlight, snippet};
 use wasm_bindgen::prelude::*;
+
+/// Characters of text a result's snippet shows.
+const SNIPPET_CHARS: usize = 90;
 
 #[wasm_bindgen]
 pub struct SearchEngine {
@@ -18,29 +22,42 @@ impl SearchEngine {
             .map_err(|e| JsError::new(&e))
     }
 
-    /// Ids of the shards this query still needs (fetch `shard-<id>.txt`).
-    pub fn missing_shards(&self, query: &str) -> Vec<u32> {
-        self.inner.missing_shards(query)
+    /// Index files (below `search/`) this query still needs; ask again
+    /// after adding them, until none is missing.
+    pub fn missing_files(&self, query: &str) -> Vec<String> {
+        self.inner.missing_files(query)
     }
 
-    pub fn add_shard(&mut self, id: u32, text: &str) {
-        self.inner.add_shard(id, text);
+    pub fn add_file(&mut self, name: &str, text: &str) {
+        self.inner.add_file(name, text);
     }
 
-    /// Document numbers, best first (`docs-<n / chunk>.json`, item `n % chunk`).
+    /// Document numbers, best first.
     pub fn search(&self, query: &str, lang: &str, limit: usize) -> Vec<u32> {
         self.inner
             .search(query, Filter::from_code(lang), limit)
             .into_iter()
-            .map(|(doc, _)| doc)
+            .map(|hit| hit.doc)
             .collect()
     }
 
-    pub fn chunk(&self) -> u32 {
-        self.inner.chunk
+    /// The file (below `search/`) that holds document `doc`.
+    pub fn doc_file(&self, doc: u32) -> String {
+        self.inner.doc_location(doc).0
     }
 
+    /// Where document `doc` is in its file's array.
+    pub fn doc_item(&self, doc: u32) -> u32 {
+        self.inner.doc_location(doc).1
+    }
+
+    /// The whole text, escaped, with the query's matches in `<mark>`.
+    pub fn highlight(&self, text: &str, query: &str) -> String {
+        highlight(text, &self.inner.highlight_terms(query))
+    }
+
+    /// A snippet of the text around its best passage for the query.
     pub fn snippet(&self, text: &str, query: &str) -> String {
-        snippet(text, query, 90)
+        snippet(text, &self.inner.highlight_terms(query), SNIPPET_CHARS)
     }
 }

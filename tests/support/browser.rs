@@ -113,9 +113,15 @@ impl Browser {
             .find(fantoccini::Locator::Css("#search-input"))
             .await
             .expect("a search box");
+        input.clear().await.expect("clearing the box");
         input.send_keys(query).await.expect("typing");
+        // Each keystroke answers a query; wait for the answer to the whole one.
         self.wait_until(
-            "document.querySelector('#search-results a[role=option]') !== null",
+            &format!(
+                "document.getElementById('search-results').dataset.query === {} \
+                 && document.querySelector('#search-results a[role=option]') !== null",
+                serde_json::to_string(query).expect("a string")
+            ),
             15,
         )
         .await;

@@ -11,22 +11,21 @@ use std::process::{Command, Stdio};
 /// `bench`; returns (work folder, content folder). The same pages laid out
 /// for mdBook are in `work/mdbook`.
 pub fn corpus(bench: &str) -> (PathBuf, PathBuf) {
+    corpus_of(bench, 1000)
+}
+
+/// The same corpus with `pages` pages.
+pub fn corpus_of(bench: &str, pages: usize) -> (PathBuf, PathBuf) {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let script = repo.join("../shared/bench/gen_corpus.py");
-    let work = std::env::temp_dir().join(format!("dlq-bench-{bench}-{}", std::process::id()));
+    let work =
+        std::env::temp_dir().join(format!("dlq-bench-{bench}-{pages}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     let status = Command::new("python3")
         .arg(&script)
         .args(["--out", work.to_str().expect("utf-8 temp path")])
-        .args([
-            "--format",
-            "raw,mdbook",
-            "--pages",
-            "1000",
-            "--seed",
-            "42",
-            "--unique",
-        ])
+        .args(["--format", "raw,mdbook", "--pages", &pages.to_string()])
+        .args(["--seed", "42", "--unique"])
         .stdout(Stdio::null())
         .status()
         .unwrap_or_else(|e| panic!("cannot run python3 {}: {e}", script.display()));

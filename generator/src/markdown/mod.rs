@@ -18,6 +18,7 @@ pub mod outline;
 pub mod playground;
 pub mod raw_html;
 pub mod sanitize;
+pub mod search_text;
 pub mod toc;
 
 use crate::diagnostics::{Diagnostic, Kind, LineIndex};
@@ -27,6 +28,7 @@ use outline::{Outline, Spanned};
 use pulldown_cmark::{Event, Options, Parser};
 
 pub use links::Resolver;
+pub use search_text::SearchText;
 
 /// Placeholders for what depends on where a rendering is shown: the relative
 /// path to the site root, and the reader's language (URL prefix and code). A
@@ -140,19 +142,12 @@ pub struct PageContext<'c> {
     pub resolver: &'c dyn Resolver,
 }
 
-/// The plain text of one question and its answer, for search.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QuestionText {
-    pub id: String,
-    pub title: String,
-    pub text: String,
-}
-
 #[derive(Clone)]
 pub struct Rendered {
     pub html: String,
     pub outline: Outline,
-    pub texts: Vec<QuestionText>,
+    /// What search can find on the page.
+    pub texts: Vec<SearchText>,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
 }
@@ -163,7 +158,7 @@ pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
     let math = MathSource::new(body);
     let events = parse(&math);
     let outline = outline::find(&events);
-    let texts = question_texts(&events, &outline);
+    let texts = search_text::collect(&events, &outline);
     let t_permalink = if page.lang == Lang::Zh {
         "本题链接"
     } else {
@@ -240,32 +235,6 @@ fn cap_nesting<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'
         out.push((event, range));
     }
     out
-}
-
-fn question_texts(events: &[Spanned<'_>], outline: &Outline) -> Vec<QuestionText> {
-    outline
-        .questions()
-        .map(|q| {
-            // Prose only: code and formulas would flood the index with noise.
-            let mut text = String::new();
-            let mut in_code = false;
-            for (event, _) in &events[q.event..q.answer_end.min(events.len())] {
-                match event {
-                    Event::Start(pulldown_cmark::Tag::CodeBlock(_)) => in_code = true,
-                    Event::End(pulldown_cmark::TagEnd::CodeBlock) => in_code = false,
-                    Event::Text(t) | Event::Code(t) if !in_code => text.push_str(t),
-                    Event::SoftBreak | Event::HardBreak | Event::End(_) => text.push(' '),
-                    _ => {}
-                }
-            }
-            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            QuestionText {
-                id: q.id.clone(),
-                title: q.title.clone(),
-                text,
-            }
-        })
-        .collect()
 }
 
 pub fn escape_html(text: &str) -> String {

@@ -23,7 +23,7 @@ use crate::config::Config;
 use crate::content::{classify, Page, PageKind};
 use crate::diagnostics::{Diagnostic, Kind, Severity};
 use crate::lang::Lang;
-use crate::markdown::QuestionText;
+use crate::markdown::SearchText;
 use crate::plan::{self, Renderer};
 use crate::site::{template_of, RenderedPage, Route, Site};
 use crate::source;
@@ -45,7 +45,7 @@ pub struct Workspace {
     /// The last theme that loaded; a broken template keeps this one in use.
     theme: Theme,
     /// The questions of every rendered page, for the search index.
-    texts: BTreeMap<Route, Vec<QuestionText>>,
+    texts: BTreeMap<Route, Vec<SearchText>>,
     /// Every rendered chapter's Anki notes, for study mode's decks.
     notes: BTreeMap<Route, Vec<crate::study::anki::Note>>,
     /// Content files that could not be read or decoded (display path → why);
@@ -651,7 +651,7 @@ impl Workspace {
         if !self.site.config.search {
             return None;
         }
-        let texts: Vec<(Route, Vec<QuestionText>)> = self
+        let texts: Vec<(Route, Vec<SearchText>)> = self
             .texts
             .iter()
             .map(|(r, t)| (r.clone(), t.clone()))
@@ -670,7 +670,7 @@ impl Workspace {
 
 /// What the search index of the site is built from.
 pub struct SearchInput {
-    texts: Vec<(Route, Vec<QuestionText>)>,
+    texts: Vec<(Route, Vec<SearchText>)>,
     titles: HashMap<Route, String>,
     glossary: Vec<(String, String)>,
 }
@@ -688,6 +688,8 @@ impl SearchInput {
                 .into_iter()
                 .map(|(name, text)| (format!("search/{name}"), Some(Bytes::from(text))))
                 .collect(),
+            // Files of the last index that this one does not have go away.
+            clear_folder: Some("search/".into()),
             ..Update::default()
         };
         (update, started.elapsed())
@@ -796,6 +798,9 @@ mod tests {
     fn apply_to(served: &mut BTreeMap<String, Bytes>, update: Update) {
         if update.replace_all {
             served.clear();
+        }
+        if let Some(folder) = &update.clear_folder {
+            served.retain(|path, _| !path.starts_with(folder.as_str()));
         }
         for (path, bytes) in update.files {
             match bytes {

@@ -1,6 +1,7 @@
-// Search box: results as you type, one per question, from the index in
-// /search/ (built by the generator). Tokenizing and ranking happen in
-// WebAssembly, in the same Rust code that built the index.
+// Search box: results as you type, one per question or section, from the
+// index in /search/ (built by the generator). Tokenizing, ranking, snippets
+// and highlighting happen in WebAssembly, in the same Rust code that built
+// the index; this script fetches files and lays out results.
 const input = document.getElementById("search-input");
 const box = document.getElementById("search-results");
 // The site's root, relative (for links) and absolute (for fetch and import():
@@ -10,17 +11,16 @@ const rootLink = document.documentElement.dataset.root || "";
 const root = new URL(rootLink || "./", location.href).href;
 const lang = document.documentElement.lang === "en" ? "en" : "zh";
 const T = lang === "zh"
-  ? { all: "全部", zh: "中文", en: "English", none: (q) => `没有找到与「${q}」相关的题目。`, error: "搜索暂时不可用。", label: "语言" }
-  : { all: "Both", zh: "中文", en: "English", none: (q) => `No questions match “${q}”.`, error: "Search is unavailable.", label: "Language" };
+  ? { all: "全部", zh: "中文", en: "English", none: (q) => `没有找到与「${q}」相关的内容。`, error: "搜索暂时不可用。", label: "语言" }
+  : { all: "Both", zh: "中文", en: "English", none: (q) => `Nothing matches “${q}”.`, error: "Search is unavailable.", label: "Language" };
 
 // Results shown per query: each may need its own document chunk on a cold
 // first query, so ten, not more.
 const RESULTS = 10;
 let engine = null;          // the wasm SearchEngine, created on first use
 let bilingual = true;       // false when the index holds one language: no filter to show
-let chunksPerFolder = 1;    // doc chunks per folder of search/docs/ (meta.txt)
 let loading = null;         // promise of the engine
-const chunks = new Map();   // doc chunk number → promise of its documents
+const files = new Map();    // index file (below search/) → promise of its text
 let filter = "all";
 let active = -1;
 let generation = 0;         // drops answers to queries that were typed over
@@ -32,6 +32,11 @@ function fetchText(path) {
   });
 }
 
+function indexFile(name) {
+  if (!files.has(name)) files.set(name, fetchText("search/" + name));
+  return files.get(name);
+}
+
 function load() {
   loading ??= (async () => {
     const wasm = await import(root + "static/search/search.js");
@@ -39,28 +44,22 @@ function load() {
     const meta = await fetchText("search/meta.txt");
     const count = (key) => Number((meta.match(new RegExp(`^${key}=(\\d+)$`, "m")) || [])[1] || 0);
     bilingual = count("zh") > 0 && count("zh") < count("docs");
-    chunksPerFolder = count("folder") || 1;
     engine = new wasm.SearchEngine(meta);
     return engine;
   })();
   return loading;
 }
 
-function docsChunk(n) {
-  // Named like search::index::docs_file.
-  const path = `search/docs/${Math.floor(n / chunksPerFolder)}/${n}.json`;
-  if (!chunks.has(n)) chunks.set(n, fetchText(path).then(JSON.parse));
-  return chunks.get(n);
-}
-
 async function search(query) {
   const e = await load();
-  const missing = Array.from(e.missing_shards(query));
-  const shards = await Promise.all(missing.map((id) => fetchText(`search/shards/${id}.txt`)));
-  missing.forEach((id, i) => e.add_shard(id, shards[i]));
+  // Files arrive in rounds: the query's shards, then what they tell is
+  // needed (vocabulary for a word being typed or misspelt, fallbacks).
+  for (let missing = e.missing_files(query); missing.length; missing = e.missing_files(query)) {
+    const texts = await Promise.all(missing.map(indexFile));
+    missing.forEach((name, i) => e.add_file(name, texts[i]));
+  }
   const ids = Array.from(e.search(query, filter === "all" ? "" : filter, RESULTS));
-  const size = e.chunk();
-  return Promise.all(ids.map(async (id) => (await docsChunk(Math.floor(id / size)))[id % size]));
+  return Promise.all(ids.map(async (id) => JSON.parse(await indexFile(e.doc_file(id)))[e.doc_item(id)]));
 }
 
 function el(tag, attrs, ...children) {
@@ -83,16 +82,18 @@ function filters() {
 
 function show(query, docs) {
   box.replaceChildren(...(bilingual ? [filters()] : []));
+  box.dataset.query = query;                                // what these results answer (tests read it)
   active = -1;
   if (!docs.length) {
-    box.append(el("p", { class: "search-empty" }, T.none(query)));
+    box.append(el("p", { class: "search-empty" }, T.none(query.trim())));
   }
   docs.forEach((d, i) => {
     const title = el("span", { class: "search-title" });
-    title.innerHTML = engine.snippet(d.t, query);          // escaped by the engine
+    title.innerHTML = engine.highlight(d.t, query);        // escaped by the engine
     const excerpt = el("span", { class: "search-excerpt" });
     excerpt.innerHTML = engine.snippet(d.x, query);
-    const meta = el("span", { class: "search-meta" }, `${d.c} · ${d.l === "zh" ? "中文" : "English"}`);
+    const where = [d.p, bilingual ? (d.l === "zh" ? "中文" : "English") : ""].filter(Boolean).join(" · ");
+    const meta = el("span", { class: "search-meta" }, where);
     const a = el("a", { href: rootLink + d.u, role: "option", id: `search-hit-${i}`, lang: d.l }, title, meta, excerpt);
     box.append(a);
   });
@@ -101,9 +102,10 @@ function show(query, docs) {
 }
 
 async function run() {
-  const query = input.value.trim();
+  // Leading spaces are nothing; a trailing one says the last word is finished.
+  const query = input.value.replace(/^\s+/, "");
   const mine = ++generation;
-  if (!query) { box.hidden = true; input.setAttribute("aria-expanded", "false"); return; }
+  if (!query.trim()) { box.hidden = true; input.setAttribute("aria-expanded", "false"); return; }
   try {
     const started = performance.now();
     const docs = await search(query);
