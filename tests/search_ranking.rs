@@ -10,8 +10,9 @@ use search::engine::Filter;
 use support::probes::{collections, evaluate, load_index, read_probes, table, Baseline};
 use support::*;
 
-/// Targets over all probes: the wanted question or section first, in the
-/// top three, and never an empty answer to a query whose answer exists.
+/// Targets over all probes (the issue's): the wanted question or section
+/// first, in the top three, and never an empty answer to a query whose
+/// answer exists.
 const RANK1_TARGET: f64 = 0.90;
 const TOP3_TARGET: f64 = 0.97;
 

@@ -389,13 +389,13 @@ impl Baseline {
                 .expect("below")
                 .to_string_lossy()
                 .replace('\\', "/");
-            // What the generator makes no page of (a docsify `_sidebar.md`) is none here either.
-            let Ok(text) = std::fs::read_to_string(path) else {
-                continue;
-            };
+            // Navigation files (`_sidebar.md`, `SUMMARY.md`) are not pages.
             if classify(&rel).is_none() {
                 continue;
             }
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
             let mut tf: HashMap<String, f32> = HashMap::new();
             for term in baseline_terms(&text) {
                 *tf.entry(term).or_default() += 1.0;

@@ -28,8 +28,6 @@ pub struct SearchText {
     pub text: String,
     /// Code blocks.
     pub code: String,
-    /// A question (else a section).
-    pub question: bool,
 }
 
 /// A part being collected.
@@ -67,9 +65,7 @@ pub fn collect(events: &[Spanned<'_>], outline: &Outline) -> Vec<SearchText> {
                     while headings.last().is_some_and(|(l, _)| *l >= level) {
                         headings.pop();
                     }
-                    let mut heading = part(entry.id.clone(), &entry.title, &headings);
-                    heading.found.question = entry.is_question;
-                    parts.push(heading);
+                    parts.push(part(entry.id.clone(), &entry.title, &headings));
                     headings.push((level, entry.title.clone()));
                     section = Some(parts.len() - 1);
                     in_own_heading = true;
@@ -77,7 +73,6 @@ pub fn collect(events: &[Spanned<'_>], outline: &Outline) -> Vec<SearchText> {
                 // A question that is a list item or a bold paragraph owns its answer.
                 _ if entry.is_question => {
                     let mut question = part(entry.id.clone(), &entry.title, &headings);
-                    question.found.question = true;
                     question.title_in_text = true;
                     parts.push(question);
                     questions.push((entry.answer_end, parts.len() - 1));
@@ -138,7 +133,6 @@ fn part(id: String, title: &str, headings: &[(HeadingLevel, String)]) -> Part {
             path: headings.iter().map(|(_, h)| h.clone()).collect(),
             text: String::new(),
             code: String::new(),
-            question: false,
         },
         title_in_text: false,
     }
@@ -210,8 +204,6 @@ mod tests {
             ]
         );
         assert_eq!(found[2].code, "torch.no_grad()\n\n");
-        let questions: Vec<bool> = found.iter().map(|t| t.question).collect();
-        assert_eq!(questions, [false, false, false, false, true]);
     }
 
     #[test]

@@ -688,6 +688,8 @@ impl SearchInput {
                 .into_iter()
                 .map(|(name, text)| (format!("search/{name}"), Some(Bytes::from(text))))
                 .collect(),
+            // Files of the last index that this one does not have go away.
+            clear_folder: Some("search/".into()),
             ..Update::default()
         };
         (update, started.elapsed())
@@ -796,6 +798,9 @@ mod tests {
     fn apply_to(served: &mut BTreeMap<String, Bytes>, update: Update) {
         if update.replace_all {
             served.clear();
+        }
+        if let Some(folder) = &update.clear_folder {
+            served.retain(|path, _| !path.starts_with(folder.as_str()));
         }
         for (path, bytes) in update.files {
             match bytes {

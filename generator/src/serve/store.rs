@@ -38,6 +38,9 @@ pub struct Update {
     pub template_errors: Vec<(String, Option<Diagnostic>)>,
     /// `Some(x)` sets the site error to `x`.
     pub site_error: Option<Option<Diagnostic>>,
+    /// Files below this folder are dropped before `files` are applied (a
+    /// rebuilt search index replaces the whole of `search/`).
+    pub clear_folder: Option<String>,
 }
 
 impl Update {
@@ -48,6 +51,7 @@ impl Update {
             && self.file_errors.is_empty()
             && self.template_errors.is_empty()
             && self.site_error.is_none()
+            && self.clear_folder.is_none()
     }
 
     /// Appends `later`; its entries win over earlier ones for the same path.
@@ -55,6 +59,11 @@ impl Update {
         if later.replace_all {
             *self = later;
             return;
+        }
+        if let Some(folder) = &later.clear_folder {
+            self.files
+                .retain(|(path, _)| !path.starts_with(folder.as_str()));
+            self.clear_folder = later.clear_folder.clone();
         }
         self.files.extend(later.files);
         self.sources.extend(later.sources);
@@ -83,6 +92,10 @@ impl SiteFiles {
                     None => map.remove(&key),
                 };
             }
+        }
+        if let Some(folder) = &update.clear_folder {
+            self.files
+                .retain(|path, _| !path.starts_with(folder.as_str()));
         }
         put(&mut self.files, update.files);
         put(&mut self.sources, update.sources);
