@@ -67,16 +67,18 @@ pub fn chapter(
     }
     let lang = route.lang;
     let display = site.display_lang(lang);
-    let answers: HashMap<String, String> = answers::extract(&rendered.html).into_iter().collect();
+    // Formulas back to TeX and code unhighlighted once for the whole page,
+    // then the answers taken out (smaller without KaTeX's markup).
     let formulas = anki::formulas(&shown.body);
+    let page = anki::plain_code(&anki::with_tex(&rendered.html, &formulas));
+    let answers: HashMap<String, String> = answers::extract(&page).into_iter().collect();
     let base = site.config.base_url();
     let identity = identity(site);
     let chapter_title = markdown::escape_html(&site.title_of(&route.key, lang));
     let mut notes = Vec::new();
     for q in rendered.outline.questions() {
         let answer = answers.get(&q.id).map_or("", String::as_str);
-        let for_anki = anki::plain_code(&anki::with_tex(answer, &formulas));
-        let for_anki = markdown::localize(&for_anki, &base, lang, display);
+        let for_anki = markdown::localize(answer, &base, lang, display);
         let link = format!(
             "<p class=\"dlq-source\"><a href=\"{base}{}#{}\">{chapter_title}</a></p>",
             route.url(),
