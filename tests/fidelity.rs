@@ -53,7 +53,8 @@ fn question_detection_agrees_with_the_labels() {
 }
 
 /// Every real collection builds with no formula left raw without a
-/// diagnostic and no false alarm about links or images.
+/// diagnostic, no false alarm about links or images, and search can find
+/// (nearly) every word of every page.
 #[test]
 fn real_collections_build_faithfully() {
     let shared = repo_root().join("../shared");
@@ -77,5 +78,9 @@ fn real_collections_build_faithfully() {
         assert_eq!(r.raw_formulas_unreported, 0, "{name}: {r:?}");
         assert_eq!(r.unresolved, expect_unresolved, "{name}: {r:?}");
         assert!(r.formulas > 100 && r.pages > 3, "{name}: {r:?}");
+        assert!(
+            r.searchable_median >= 0.95 && r.searchable_min >= 0.9,
+            "{name}: search finds every page's text: {r:?}"
+        );
     }
 }

@@ -147,6 +147,34 @@ pub struct CollectionReport {
     pub diagnostics: BTreeMap<String, usize>,
     /// Links and images that do not resolve (all reported as diagnostics).
     pub unresolved: usize,
+    /// Of each page's distinct words (Chinese characters, Latin words), the
+    /// share that its search documents contain: median and lowest over pages.
+    pub searchable_median: f64,
+    pub searchable_min: f64,
+}
+
+/// The distinct words of a text as search sees the reader's words: each
+/// Chinese character, each Latin word of two or more letters, lowercased.
+fn words(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut word = String::new();
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+            out.insert(c.to_string());
+        }
+        if c.is_ascii_alphanumeric() {
+            word.push(c);
+        } else {
+            if word.len() >= 2 {
+                out.insert(std::mem::take(&mut word));
+            }
+            word.clear();
+        }
+    }
+    if word.len() >= 2 {
+        out.insert(word);
+    }
+    out
 }
 
 /// Builds `content` in memory with the default configuration and measures it.
@@ -181,9 +209,29 @@ pub fn measure_collection(content: &Path) -> anyhow::Result<CollectionReport> {
             *math_reported.entry(d.path.as_str()).or_default() += 1;
         }
     }
+    let mut shares = Vec::new();
+    let searchable: BTreeMap<(&str, crate::lang::Lang), BTreeSet<String>> = output
+        .report
+        .texts
+        .iter()
+        .map(|(route, texts)| {
+            let all: String = texts
+                .iter()
+                .map(|t| format!("{} {} {} {}", t.title, t.path.join(" "), t.text, t.code))
+                .collect();
+            ((route.key.as_str(), route.lang), words(&all))
+        })
+        .collect();
     // Raw TeX per page, compared with the math problems reported for its file.
     for page in site.pages.iter() {
         let rendered = site.render_markdown(page);
+        let seen = words(&visible_text(&rendered.html));
+        if !seen.is_empty() {
+            let found = searchable
+                .get(&(page.key.as_str(), page.lang))
+                .map_or(0, |s| seen.intersection(s).count());
+            shares.push(found as f64 / seen.len() as f64);
+        }
         let raw = raw_tex_count(&rendered.html);
         let reported = math_reported
             .get(page.display_path.as_str())
@@ -191,6 +239,9 @@ pub fn measure_collection(content: &Path) -> anyhow::Result<CollectionReport> {
             .unwrap_or(0);
         report.raw_formulas_unreported += raw.saturating_sub(reported);
     }
+    shares.sort_by(f64::total_cmp);
+    report.searchable_min = shares.first().copied().unwrap_or(1.0);
+    report.searchable_median = shares.get(shares.len() / 2).copied().unwrap_or(1.0);
     Ok(report)
 }
 

@@ -46,8 +46,9 @@ const BUNDLES: &[Bundle] = &[
 /// beside the repository (`../shared/corpora/*/docs`, `../shared/samples`)
 /// as a new user would and prints, per collection, what a reader would
 /// notice: pages, questions, formulas left raw without a diagnostic,
-/// diagnostics by kind, unresolved links and images, and question
-/// detection against the hand-labelled truth set.
+/// diagnostics by kind, unresolved links and images, the share of each
+/// page's words that search finds, and question detection against the
+/// hand-labelled truth set.
 fn fidelity() -> Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let shared = root.join("../shared");
@@ -80,6 +81,11 @@ fn fidelity() -> Result<()> {
         println!(
             "  pages {}  questions {}  formulas {}  raw formulas without a diagnostic {}  unresolved links/images {}",
             r.pages, r.questions, r.formulas, r.raw_formulas_unreported, r.unresolved
+        );
+        println!(
+            "  share of a page's words that search finds: median {:.1}%, lowest {:.1}%",
+            r.searchable_median * 100.0,
+            r.searchable_min * 100.0
         );
         println!(
             "  question detection: precision {:.3} recall {:.3} ({} labelled items)",
