@@ -451,13 +451,14 @@ async fn the_drill_queue_follows_the_schedule(b: &Browser, server: &StaticServer
         cards.insert(key.into(), json!({ "s": c.s, "d": c.d, "last": c.last, "due": c.due, "g": c.g, "reps": 1, "lapses": 0 }));
         c
     };
-    // Due 3 days ago, 1 day ago and 1 hour ago; graded hard and forgotten today (due tomorrow).
+    // Due 3 days, 2 days, 1 day and 1 hour ago; graded hard and forgotten today (due tomorrow).
     let b3 = put("basics/softmax#q2", graded(3, now - 3 * DAY - 3 * DAY));
+    let c2 = put("basics/softmax#q3", graded(3, now - 2 * DAY - 3 * DAY));
     let a1 = put("basics/softmax#q1", graded(3, now - DAY - 3 * DAY));
     let c0 = put("models/cnn#pooling", graded(3, now - 3_600_000 - 3 * DAY));
     assert_eq!(
-        (b3.due, a1.due, c0.due),
-        (now - 3 * DAY, now - DAY, now - 3_600_000),
+        (b3.due, c2.due, a1.due, c0.due),
+        (now - 3 * DAY, now - 2 * DAY, now - DAY, now - 3_600_000),
         "Good → 3 days"
     );
     let hard = put("basics/lists#为什么-relu-会死", graded(2, now - 3_600_000));
@@ -483,15 +484,11 @@ async fn the_drill_queue_follows_the_schedule(b: &Browser, server: &StaticServer
              return +f.querySelector('.drill-start').dataset.count; }})()"
         )
     };
-    assert_eq!(
-        b.eval(&count("due", "")).await,
-        3,
-        "three questions are due"
-    );
+    assert_eq!(b.eval(&count("due", "")).await, 4, "four questions are due");
     assert_eq!(
         b.eval(&count("new", "")).await,
-        3,
-        "eight questions, five seen"
+        2,
+        "eight questions, six seen"
     );
     assert_eq!(
         b.eval(&count("hard", "")).await,
@@ -500,21 +497,21 @@ async fn the_drill_queue_follows_the_schedule(b: &Browser, server: &StaticServer
     );
     assert_eq!(
         b.eval(&count("due", "c:basics/softmax")).await,
-        2,
+        3,
         "one chapter"
     );
     assert_eq!(b.eval(&count("due", "s:models")).await, 1, "one section");
-    assert_eq!(b.eval(&count("due", "")).await, 3);
+    assert_eq!(b.eval(&count("due", "")).await, 4);
     assert_eq!(
         b.eval("document.querySelector('.study-link .study-due').textContent")
             .await,
-        "3",
+        "4",
         "the header counts what is due today"
     );
 
     click(b, "form[data-mode=review] .drill-start").await;
     let mut seen = Vec::new();
-    for grade in ["3", "1", "4", "3"] {
+    for grade in ["3", "3", "1", "4", "3"] {
         b.wait_until("document.querySelector('.drill-card') !== null", 5)
             .await;
         let key = b
@@ -544,12 +541,23 @@ async fn the_drill_queue_follows_the_schedule(b: &Browser, server: &StaticServer
                 "answers come with their formulas"
             );
         }
+        if seen.last().map(String::as_str) == Some("basics/softmax#q3") {
+            let src = b
+                .eval("document.querySelector('.drill-answer img').getAttribute('src')")
+                .await;
+            assert_eq!(
+                src,
+                server.url("basics/img/dot.png"),
+                "an answer's image, read from its chapter page, still points at the image"
+            );
+        }
         press(b, grade).await;
     }
     assert_eq!(
         seen,
         [
             "basics/softmax#q2",
+            "basics/softmax#q3",
             "basics/softmax#q1",
             "models/cnn#pooling",
             "basics/softmax#q1"
@@ -565,6 +573,7 @@ async fn the_drill_queue_follows_the_schedule(b: &Browser, server: &StaticServer
         rows,
         json!([
             ["basics/softmax#q2", 3],
+            ["basics/softmax#q3", 3],
             ["basics/softmax#q1", 1],
             ["models/cnn#pooling", 4],
             ["basics/softmax#q1", 3]

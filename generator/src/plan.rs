@@ -35,23 +35,11 @@ pub enum Renderer {
     Drill(Lang),
     /// `drill/questions.json`: every chapter's question ids and titles in one language.
     StudyQuestions(Lang),
-    /// `drill/cards/<key>.json`: a chapter's answers for the drill page,
-    /// yielded by the rendering of its page.
-    StudyCards(Route),
     /// `drill/anki-<lang>.txt`: the Anki deck, built from every chapter's notes.
     AnkiDeck(Lang),
 }
 
 impl Renderer {
-    /// The content page whose rendering yields this output too (its own
-    /// HTML, a chapter's answers for the drill page).
-    pub fn page_route(&self) -> Option<&Route> {
-        match self {
-            Renderer::Page(route) | Renderer::StudyCards(route) => Some(route),
-            _ => None,
-        }
-    }
-
     /// Built from what every page's rendering yields, never alone: the
     /// search index, the Anki decks.
     pub fn is_aggregate(&self) -> bool {
@@ -103,8 +91,6 @@ impl Output {
             Renderer::Drill(_) => listing,
             // Question ids and titles of any page; any chapter's answers.
             Renderer::StudyQuestions(_) | Renderer::AnkiDeck(_) => true,
-            // Like its page: its answers, and links in them to other pages.
-            Renderer::StudyCards(route) => keys.contains(&route.key) || listing,
             Renderer::PlayPreview(_) | Renderer::ThemeStatic | Renderer::Asset(_) => false,
         }
     }
@@ -191,14 +177,6 @@ pub fn outputs(site: &Site, theme: &Theme) -> Vec<Output> {
                 path: format!("{dir}{}", crate::study::deck_file(lang)),
                 renderer: Renderer::AnkiDeck(lang),
             });
-        }
-        for route in site.routes() {
-            if route.kind == crate::content::PageKind::Chapter {
-                out.push(Output {
-                    path: crate::study::cards_path(&route),
-                    renderer: Renderer::StudyCards(route),
-                });
-            }
         }
     }
     out

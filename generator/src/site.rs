@@ -889,13 +889,6 @@ impl Site {
                             .clone()
                     });
                     let mut page = self.render_route(route, theme, body);
-                    // A chapter's answers for the drill page go out with it.
-                    if let Some(study) = page.study.as_mut() {
-                        sink(
-                            crate::study::cards_path(route),
-                            std::mem::take(&mut study.cards),
-                        )?;
-                    }
                     if let Ok(html) = std::mem::replace(&mut page.html, Ok(String::new())) {
                         sink(route.output_file(), html.into_bytes())?;
                     } else {
@@ -929,12 +922,12 @@ impl Site {
                 report.texts.push((page.route, page.texts));
             }
         }
-        // Everything else the plan lists, but what came with the pages, what
-        // is built from all of them (the search index, the Anki decks: below)
-        // and content files (copied by the caller).
+        // Everything else the plan lists, but what is built from all the
+        // pages (the search index, the Anki decks: below) and content files
+        // (copied by the caller).
         for output in &outputs {
             let r = &output.renderer;
-            if r.page_route().is_some() || r.is_aggregate() || matches!(r, Renderer::Asset(_)) {
+            if r.is_aggregate() || matches!(r, Renderer::Page(_) | Renderer::Asset(_)) {
                 continue;
             }
             match self.render_output(theme, output) {
@@ -1039,13 +1032,6 @@ impl Site {
                 .map(String::into_bytes)
                 .map_err(|m| template_error("drill.html", m)),
             Renderer::StudyQuestions(lang) => Ok(crate::study::questions_json(self, *lang)),
-            Renderer::StudyCards(route) => self
-                .render_page(route, theme)
-                .study
-                .map(|s| s.cards)
-                .ok_or_else(|| {
-                    Diagnostic::error(&output.path, (1, 1), Kind::Internal, "not a chapter")
-                }),
             Renderer::AnkiDeck(_) => Err(Diagnostic::error(
                 &output.path,
                 (1, 1),

@@ -403,8 +403,7 @@ impl Workspace {
             }
         }
         for new in outputs_after.iter().filter(|o| !set_before.contains(o)) {
-            // What comes with a page is rendered with it below.
-            if new.renderer.page_route().is_none() && !new.renderer.is_aggregate() {
+            if !matches!(new.renderer, Renderer::Page(_)) && !new.renderer.is_aggregate() {
                 if let Ok(bytes) = self.site.render_output(&self.theme, new) {
                     update
                         .files
@@ -461,7 +460,7 @@ impl Workspace {
         for output in outputs_after.iter().filter(|o| {
             set_before.contains(o)
                 && o.depends_on(&change)
-                && o.renderer.page_route().is_none()
+                && !matches!(o.renderer, Renderer::Page(_))
                 && !o.renderer.is_aggregate()
         }) {
             if let Ok(bytes) = self.site.render_output(&self.theme, output) {
@@ -538,15 +537,9 @@ impl Workspace {
                     .push(d);
             }
             match page.study {
-                Some(study) => {
-                    let cards = crate::study::cards_path(&page.route);
-                    update.files.push((cards, Some(Bytes::from(study.cards))));
-                    self.notes.insert(page.route.clone(), study.notes);
-                }
-                None => {
-                    self.notes.remove(&page.route);
-                }
-            }
+                Some(study) => self.notes.insert(page.route.clone(), study.notes),
+                None => self.notes.remove(&page.route),
+            };
             if page.texts.is_empty() {
                 self.texts.remove(&page.route);
             } else {
@@ -581,16 +574,9 @@ impl Workspace {
             keys: BTreeSet::new(),
             listing: true,
         };
-        // One output per page rendering: a chapter's answers come with its page.
-        let mut routes = HashSet::new();
         plan::affected(&self.site, &self.theme, &change)
             .into_iter()
             .filter(|o| !o.renderer.is_aggregate())
-            .filter(|o| {
-                o.renderer
-                    .page_route()
-                    .is_none_or(|r| routes.insert(r.clone()))
-            })
             .collect()
     }
 
@@ -602,16 +588,17 @@ impl Workspace {
         let routes: Vec<Route> = outputs
             .iter()
             .filter(|o| current.contains(o))
-            .filter_map(|o| o.renderer.page_route().cloned())
-            .collect::<BTreeSet<Route>>()
-            .into_iter()
+            .filter_map(|o| match &o.renderer {
+                Renderer::Page(route) => Some(route.clone()),
+                _ => None,
+            })
             .collect();
         self.render_routes(&routes, &mut update, &[], &mut Vec::new());
         if !routes.is_empty() {
             update.files.extend(self.decks());
         }
         for output in outputs.iter().filter(|o| current.contains(o)) {
-            if output.renderer.page_route().is_some() || output.renderer.is_aggregate() {
+            if matches!(output.renderer, Renderer::Page(_)) || output.renderer.is_aggregate() {
                 continue;
             }
             match self.site.render_output(&self.theme, output) {
@@ -1000,11 +987,9 @@ mod tests {
             [
                 "a/x/index.html",
                 "drill/anki-zh.txt",
-                "drill/cards/a/x.json",
                 "drill/questions.json",
                 "en/a/x/index.html",
                 "en/drill/anki-en.txt",
-                "en/drill/cards/a/x.json",
                 "en/drill/questions.json"
             ],
             "the section and home pages list only its title and count: unchanged \

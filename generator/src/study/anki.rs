@@ -49,22 +49,43 @@ pub fn tags(key: &str) -> String {
         .join("::")
 }
 
-/// The KaTeX rendering of every formula of a page body → its TeX and
-/// whether it is displayed, to turn rendered answers back into TeX.
-pub fn formulas(body: &str) -> HashMap<String, (String, bool)> {
-    markdown::math_spans::MathSource::new(body)
-        .spans
-        .into_iter()
-        .filter_map(|span| {
-            let html = markdown::math::render_formula(&span.tex, span.display).ok()?;
-            Some((html, (span.tex, span.display)))
-        })
-        .collect()
+/// The KaTeX renderings of a page's formulas with their TeX, to turn a
+/// rendered page back into TeX. Looked up by length, then compared: hashing
+/// every rendering (a few KB each) cost more than the comparisons.
+#[derive(Default)]
+pub struct Formulas {
+    by_len: HashMap<usize, Vec<(String, String, bool)>>,
+}
+
+impl Formulas {
+    /// The TeX of `html` and whether it is displayed, if `html` is the
+    /// rendering of one of the formulas.
+    fn get(&self, html: &str) -> Option<(&str, bool)> {
+        self.by_len
+            .get(&html.len())?
+            .iter()
+            .find(|(rendered, _, _)| rendered == html)
+            .map(|(_, tex, display)| (tex.as_str(), *display))
+    }
+}
+
+/// Every formula of a page body with its KaTeX rendering.
+pub fn formulas(body: &str) -> Formulas {
+    let mut found = Formulas::default();
+    for span in markdown::math_spans::MathSource::new(body).spans {
+        if let Ok(html) = markdown::math::render_formula(&span.tex, span.display) {
+            let same_length = found.by_len.entry(html.len()).or_default();
+            if !same_length.iter().any(|(known, _, _)| *known == html) {
+                same_length.push((html, span.tex, span.display));
+            }
+        }
+    }
+    found
 }
 
 /// `html` with each KaTeX rendering found in `formulas` replaced by its TeX
 /// as Anki's MathJax wants it.
-pub fn with_tex(html: &str, formulas: &HashMap<String, (String, bool)>) -> String {
+pub fn with_tex(html: &str, formulas: &Formulas) -> String {
     const START: &str = "<span class=\"katex";
     let mut out = String::with_capacity(html.len() / 2);
     let mut rest = html;
@@ -74,7 +95,7 @@ pub fn with_tex(html: &str, formulas: &HashMap<String, (String, bool)>) -> Strin
         let found = span_end(here).and_then(|end| Some((end, formulas.get(&here[..end])?)));
         match found {
             Some((end, (tex, display))) => {
-                let (open, close) = if *display {
+                let (open, close) = if display {
                     ("\\[", "\\]")
                 } else {
                     ("\\(", "\\)")
@@ -121,25 +142,7 @@ pub fn plain_code(html: &str) -> String {
 
 /// The end (exclusive) of the `<span>` element that `html` starts with.
 fn span_end(html: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut at = 0;
-    loop {
-        let open = html[at..].find("<span").map(|i| at + i);
-        let close = html[at..].find("</span>").map(|i| at + i)?;
-        match open {
-            Some(o) if o < close => {
-                depth += 1;
-                at = o + 5;
-            }
-            _ => {
-                depth = depth.checked_sub(1)?;
-                at = close + "</span>".len();
-                if depth == 0 {
-                    return Some(at);
-                }
-            }
-        }
-    }
+    crate::study::answers::matching_close(html, "span").map(|at| at + "</span>".len())
 }
 
 /// A question title (plain text, formulas as `$…$`) as the front of a

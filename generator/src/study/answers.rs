@@ -267,31 +267,32 @@ fn balanced(html: &str) -> bool {
 }
 
 /// Where the element that opens at the start of `html` (a `tag` element)
-/// closes: the byte offset of its closing tag.
-fn matching_close(html: &str, tag: &str) -> Option<usize> {
-    let (open, close) = (format!("<{tag}"), format!("</{tag}>"));
+/// closes: the byte offset of its closing tag. Steps from `<` to `<` (a
+/// byte search), which is what makes it fast on KaTeX's many spans.
+pub(crate) fn matching_close(html: &str, tag: &str) -> Option<usize> {
     let mut depth = 0usize;
     let mut at = 0;
-    loop {
-        let next_open = html[at..]
-            .find(&open)
-            .map(|i| at + i)
-            .filter(|&i| matches!(html.as_bytes().get(i + open.len()), Some(b' ' | b'>')));
-        let next_close = html[at..].find(&close).map(|i| at + i)?;
-        match next_open {
-            Some(o) if o < next_close => {
-                depth += 1;
-                at = o + open.len();
+    while let Some(found) = html[at..].find('<') {
+        let here = at + found;
+        let rest = &html.as_bytes()[here + 1..];
+        let (closing, name) = match rest.first() {
+            Some(b'/') => (true, &rest[1..]),
+            _ => (false, rest),
+        };
+        let named = name.len() > tag.len()
+            && name[..tag.len()].eq_ignore_ascii_case(tag.as_bytes())
+            && matches!(name[tag.len()], b' ' | b'>' | b'\t' | b'\n' | b'/');
+        if named && closing {
+            depth = depth.checked_sub(1)?;
+            if depth == 0 {
+                return Some(here);
             }
-            _ => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(next_close);
-                }
-                at = next_close + close.len();
-            }
+        } else if named {
+            depth += 1;
         }
+        at = here + 1;
     }
+    None
 }
 
 /// The answers wrapped by [`wrap`], by question id in page order: each

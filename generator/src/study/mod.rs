@@ -9,17 +9,19 @@
 //! * per language, below `drill/` (`en/drill/`), outputs of the build plan
 //!   (`plan.rs`): the drill page, the site's questions by section and chapter
 //!   (`questions.json`: ids and titles, for progress counts and the drill
-//!   queue), each chapter's answers (`cards/<chapter key>.json`, fetched by
-//!   the drill page as it needs them) and the Anki deck (`anki-<lang>.txt`,
-//!   see [`anki`]).
+//!   queue) and the Anki deck (`anki-<lang>.txt`, see [`anki`]).
+//!
+//! The drill page takes a question's answer from its chapter page (the
+//! wrapped answers are there, marked with their ids) rather than from a
+//! second copy: copies of every answer as JSON doubled the size of a site
+//! (40 of 80 MB for our notes, whose answers are mostly KaTeX markup).
 //!
 //! Everything comes from what the build renders anyway: a chapter's
-//! rendering yields its [`Chapter`] (answers for the drill page, notes for
-//! the deck) next to its page, so no page is rendered twice; the deck is
-//! then put together from every chapter's notes, the way the search index is
-//! from every page's texts. `questions.json` needs no rendering: the parsed
-//! pages know their questions. `study = false` in `config.toml` turns all of
-//! it off.
+//! rendering yields its [`Chapter`] (its notes for the deck) next to its
+//! page, so no page is rendered twice; the deck is then put together from
+//! every chapter's notes, the way the search index is from every page's
+//! texts. `questions.json` needs no rendering: the parsed pages know their
+//! questions. `study = false` in `config.toml` turns all of it off.
 //!
 //! Questions are known by `<page key>#<question id>`: the same in both
 //! languages, so a reader's progress follows them across the language switch.
@@ -32,7 +34,7 @@ use crate::lang::Lang;
 use crate::markdown;
 use crate::site::{root_prefix, Route, Site};
 use crate::theme::Theme;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
 /// URL path of the drill page (and its data) in `lang`.
@@ -45,15 +47,8 @@ pub fn deck_file(lang: Lang) -> String {
     format!("anki-{}.txt", lang.code())
 }
 
-/// Where a chapter's answers for the drill page go.
-pub fn cards_path(route: &Route) -> String {
-    format!("{}cards/{}.json", drill_url(route.lang), route.key)
-}
-
 /// What study mode takes from one chapter as shown at one route.
 pub struct Chapter {
-    /// `cards/<key>.json`: question id → answer HTML, links made for the drill page.
-    pub cards: Vec<u8>,
     /// The chapter's notes for the Anki deck, in page order.
     pub notes: Vec<anki::Note>,
 }
@@ -72,20 +67,18 @@ pub fn chapter(
     }
     let lang = route.lang;
     let display = site.display_lang(lang);
-    let drill_root = root_prefix(&drill_url(lang));
-    let answers: HashMap<String, String> = answers::extract(&rendered.html).into_iter().collect();
+    // Formulas back to TeX and code unhighlighted once for the whole page,
+    // then the answers taken out (smaller without KaTeX's markup).
     let formulas = anki::formulas(&shown.body);
+    let page = anki::plain_code(&anki::with_tex(&rendered.html, &formulas));
+    let answers: HashMap<String, String> = answers::extract(&page).into_iter().collect();
     let base = site.config.base_url();
     let identity = identity(site);
     let chapter_title = markdown::escape_html(&site.title_of(&route.key, lang));
-    let mut cards = Map::new();
     let mut notes = Vec::new();
     for q in rendered.outline.questions() {
         let answer = answers.get(&q.id).map_or("", String::as_str);
-        let for_drill = markdown::localize(answer, &drill_root, lang, display);
-        cards.insert(q.id.clone(), Value::String(for_drill));
-        let for_anki = anki::plain_code(&anki::with_tex(answer, &formulas));
-        let for_anki = markdown::localize(&for_anki, &base, lang, display);
+        let for_anki = markdown::localize(answer, &base, lang, display);
         let link = format!(
             "<p class=\"dlq-source\"><a href=\"{base}{}#{}\">{chapter_title}</a></p>",
             route.url(),
@@ -98,8 +91,7 @@ pub fn chapter(
             tags: anki::tags(&route.key),
         });
     }
-    let cards = serde_json::to_vec(&cards).unwrap_or_default();
-    Some(Chapter { cards, notes })
+    Some(Chapter { notes })
 }
 
 /// What tells this site's Anki notes from another's: its public URL, or
@@ -260,10 +252,8 @@ mod tests {
             touched(&edit("a/x", false)),
             [
                 "drill/anki-zh.txt",
-                "drill/cards/a/x.json",
                 "drill/questions.json",
                 "en/drill/anki-en.txt",
-                "en/drill/cards/a/x.json",
                 "en/drill/questions.json"
             ]
         );
@@ -295,9 +285,6 @@ mod tests {
                 .map(|c| c["key"].as_str().unwrap())
                 .collect();
             assert_eq!(keys, ["b", "a/x"], "reading order, root chapters first");
-            let cards: Value =
-                serde_json::from_slice(&files[&format!("{dir}cards/a/x.json")]).unwrap();
-            assert!(cards["why"].as_str().unwrap().contains("katex"), "{cards}");
             let deck = text(&format!("{dir}{}", deck_file(lang)));
             assert_eq!(
                 deck.lines().filter(|l| !l.starts_with('#')).count(),
@@ -306,13 +293,10 @@ mod tests {
             );
             assert!(deck.contains("\\(x^2\\)"), "{deck}");
         }
-        let cards: Value = serde_json::from_slice(&files["drill/cards/a/x.json"]).unwrap();
+        let deck = text("drill/anki-zh.txt");
         assert!(
-            cards["how"]
-                .as_str()
-                .unwrap()
-                .starts_with("<pre class=\"code"),
-            "{cards}"
+            deck.contains("<pre class=\"\"code"),
+            "code stays a <pre>: {deck}"
         );
         let page = text("a/x/index.html");
         assert!(

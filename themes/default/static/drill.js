@@ -2,7 +2,8 @@
 // never seen, or hard), one at a time with the answer hidden, and mock
 // interviews (N random questions from chosen chapters, timed, with a report).
 // Scheduling and storage are study.js's (window.dlqStudy); this file is the
-// page. Answers come from drill/cards/<chapter key>.json as they are needed.
+// page. Answers come from the chapter pages themselves, as they are needed:
+// the generator marks each one there (<div|span class="answer" data-q="ID">).
 addEventListener("DOMContentLoaded", function () {
   "use strict";
   var S = window.dlqStudy, app = document.getElementById("drill");
@@ -25,12 +26,36 @@ addEventListener("DOMContentLoaded", function () {
     over: "over time", again: "Back to the start", pick: "Choose at least one chapter.", keys: "space reveal · 1–4 grade"
   };
   var G = S.T.grades;
+  // A chapter's answers by question id, as HTML: the parts of each (the
+  // rest of a paragraph becomes a paragraph), without permalinks or ids,
+  // links and images pointing where they did on the chapter page.
   var answers = {};
-  function answersOf(chapter) {
-    var path = chapter.split("/").map(encodeURIComponent).join("/");
-    answers[chapter] = answers[chapter] || fetch(new URL("cards/" + path + ".json", S.drillBase))
-      .then(function (r) { return r.ok ? r.json() : {}; });
-    return answers[chapter];
+  function answersOf(q) {
+    var page = new URL(q.page, S.root);
+    answers[q.chapter] = answers[q.chapter] || fetch(page).then(function (r) {
+      return r.ok ? r.text() : "";
+    }).then(function (text) {
+      var doc = new DOMParser().parseFromString(text, "text/html"), out = {};
+      doc.querySelectorAll(".answer[data-q]").forEach(function (part) {
+        var box = out[part.dataset.q] = out[part.dataset.q] || document.createElement("div");
+        var into = part.tagName === "SPAN" ? box.appendChild(document.createElement("p")) : box;
+        part.childNodes.forEach(function (n) { into.appendChild(document.importNode(n, true)); });
+      });
+      Object.keys(out).forEach(function (id) {
+        var box = out[id];
+        box.querySelectorAll(".permalink").forEach(function (a) { a.remove(); });
+        box.querySelectorAll("[id]").forEach(function (e) { e.removeAttribute("id"); });
+        box.querySelectorAll("[href],[src]").forEach(function (e) {
+          ["href", "src"].forEach(function (at) {
+            var v = e.getAttribute(at);
+            if (v != null) e.setAttribute(at, new URL(v, page).href);
+          });
+        });
+        out[id] = box.innerHTML;
+      });
+      return out;
+    });
+    return answers[q.chapter];
   }
   function clock(ms) {
     var s = Math.round(ms / 1000);
@@ -60,7 +85,7 @@ addEventListener("DOMContentLoaded", function () {
     data.sections.forEach(function (s) {
       s.chapters.forEach(function (c) {
         c.questions.forEach(function (q) {
-          list.push({ key: c.key + "#" + q[0], id: q[0], title: q[1], chapter: c.key, section: s.key,
+          list.push({ key: c.key + "#" + q[0], id: q[0], title: q[1], chapter: c.key, section: s.key, page: c.url,
             url: new URL(c.url + "#" + encodeURIComponent(q[0]), S.root).href, crumb: s.title + " › " + c.title });
         });
       });
@@ -204,10 +229,10 @@ addEventListener("DOMContentLoaded", function () {
         title.innerHTML = q.title;
         answer.hidden = true;
         answer.innerHTML = "";
-        answersOf(q.chapter).then(function (a) {
+        answersOf(q).then(function (a) {
           if (queue[i] === q) answer.innerHTML = a[q.id] || "<p>" + T.noAnswer + "</p>";
         });
-        if (queue[i + 1]) answersOf(queue[i + 1].chapter);
+        if (queue[i + 1]) answersOf(queue[i + 1]);
         revealed = false;
         reveal.hidden = false;
         grades.forEach(function (b) { b.hidden = true; });
