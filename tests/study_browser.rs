@@ -897,7 +897,7 @@ fn every_answer_of_real_notes_can_be_folded() {
         let site = generator::site::Site::load(&dir, generator::config::Config::default(), false);
         let (mut answered, mut missing) = (0, Vec::new());
         for page in site.pages.iter().filter(|p| p.kind == PageKind::Chapter) {
-            let rendered = site.render_markdown(page);
+            let rendered = generator::build::render_markdown(&site, page);
             let wrapped: std::collections::HashSet<String> =
                 generator::study::answers::extract(&rendered.html)
                     .into_iter()

@@ -5,7 +5,8 @@
 //! added here once, and both commands follow.
 
 use crate::lang::Lang;
-use crate::site::{Route, Site};
+use crate::route::Route;
+use crate::site::Site;
 use crate::theme::Theme;
 use std::collections::BTreeSet;
 use std::path::PathBuf;

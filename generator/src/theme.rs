@@ -80,8 +80,15 @@ impl Theme {
         Ok(Theme { tera, static_files })
     }
 
-    pub fn render(&self, template: &str, context: serde_json::Value) -> Result<String, String> {
-        let context = tera::Context::from_value(context).map_err(|e| describe_tera_error(&e))?;
+    /// Renders `template` with a context (one of `context.rs`'s types); an
+    /// `Err` carries Tera's message.
+    pub fn render(
+        &self,
+        template: &str,
+        context: &impl serde::Serialize,
+    ) -> Result<String, String> {
+        let context =
+            tera::Context::from_serialize(context).map_err(|e| describe_tera_error(&e))?;
         self.tera
             .render(template, &context)
             .map_err(|e| describe_tera_error(&e))
@@ -172,7 +179,7 @@ mod tests {
         std::fs::write(dir.join("templates/404.html"), "custom {{ 1 + 1 }}").unwrap();
         let theme = Theme::load(&dir, "default").unwrap();
         assert_eq!(
-            theme.render("404.html", serde_json::json!({})).unwrap(),
+            theme.render("404.html", &serde_json::json!({})).unwrap(),
             "custom 2"
         );
         std::fs::remove_dir_all(dir).unwrap();

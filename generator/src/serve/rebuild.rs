@@ -19,13 +19,15 @@
 use super::reload::Reload;
 use super::store::Update;
 use super::watch::{ChangeSet, SitePaths};
+use crate::build::{self, RenderedPage};
 use crate::config::Config;
 use crate::content::{classify, Page, PageKind};
 use crate::diagnostics::{Diagnostic, Kind, Severity};
 use crate::lang::Lang;
 use crate::markdown::SearchText;
 use crate::plan::{self, Renderer};
-use crate::site::{template_of, RenderedPage, Route, Site};
+use crate::route::Route;
+use crate::site::Site;
 use crate::source;
 use crate::theme::Theme;
 use axum::body::Bytes;
@@ -53,6 +55,9 @@ pub struct Workspace {
     load_errors: HashMap<String, Diagnostic>,
     /// Hash of each markdown file's bytes, so that a save without a change is skipped.
     hashes: HashMap<String, u64>,
+    /// The build plan of the site as it is now (see [`Workspace::replan`]):
+    /// asked on every save and every refresh chunk, computed once per change.
+    plan: HashSet<plan::Output>,
 }
 
 /// What one rebuild did.
@@ -105,7 +110,13 @@ impl Workspace {
             notes: BTreeMap::new(),
             load_errors: HashMap::new(),
             hashes,
+            plan: HashSet::new(),
         })
+    }
+
+    /// Recomputes the plan after the site, its theme or its files changed.
+    fn replan(&mut self) {
+        self.plan = plan::outputs(&self.site, &self.theme).into_iter().collect();
     }
 
     pub fn paths(&self) -> &SitePaths {
@@ -116,7 +127,8 @@ impl Workspace {
     pub fn render_all(&mut self) -> Outcome {
         let started = Instant::now();
         self.load_errors.clear();
-        let output = self.site.render(&self.theme);
+        self.replan();
+        let output = build::render(&self.site, &self.theme);
         let mut update = Update {
             replace_all: true,
             ..Update::default()
@@ -153,7 +165,7 @@ impl Workspace {
             if !output.files.contains_key(&file) {
                 update
                     .template_errors
-                    .push((file, Some(template_error(template_of(route.kind)))));
+                    .push((file, Some(template_error(route.template()))));
             }
         }
         if !output.files.contains_key("404.html") {
@@ -242,6 +254,7 @@ impl Workspace {
             Err(err) => return self.site_error(Kind::Template, &self.paths.theme_dir.clone(), err),
         };
         let old_statics = std::mem::replace(&mut self.theme, theme).static_files;
+        self.replan();
         if changes.templates {
             let mut outcome = self.render_all();
             outcome.summary = format!("templates changed: {}", outcome.summary);
@@ -324,6 +337,7 @@ impl Workspace {
                 }
             }
         }
+        self.replan();
         outcome.reload = stronger(outcome.reload, Some(Reload::Page));
         outcome.summary = join_summary(
             &outcome.summary,
@@ -335,7 +349,6 @@ impl Workspace {
     fn update_pages(&mut self, changed: &BTreeSet<String>) -> Outcome {
         let started = Instant::now();
         let before: BTreeSet<Route> = self.site.routes().into_iter().collect();
-        let outputs_before = plan::outputs(&self.site, &self.theme);
         let languages = self.site.languages().to_vec();
         let mut listing_changed = false;
         let mut touched: BTreeSet<(String, PageKind)> = BTreeSet::new();
@@ -392,19 +405,17 @@ impl Workspace {
         }
         // Outputs other than pages that came or went with this change (the
         // playground pages follow whether any page uses a playground).
-        let outputs_after = plan::outputs(&self.site, &self.theme);
-        let (set_before, set_after): (HashSet<&plan::Output>, HashSet<&plan::Output>) = (
-            outputs_before.iter().collect(),
-            outputs_after.iter().collect(),
-        );
-        for gone in outputs_before.iter().filter(|o| !set_after.contains(o)) {
+        let set_before = std::mem::take(&mut self.plan);
+        self.replan();
+        let set_after = &self.plan;
+        for gone in set_before.iter().filter(|o| !set_after.contains(o)) {
             if !matches!(gone.renderer, Renderer::Page(_) | Renderer::SearchIndex) {
                 update.files.push((gone.path.clone(), None));
             }
         }
-        for new in outputs_after.iter().filter(|o| !set_before.contains(o)) {
+        for new in set_after.iter().filter(|o| !set_before.contains(o)) {
             if !matches!(new.renderer, Renderer::Page(_)) && !new.renderer.is_aggregate() {
-                if let Ok(bytes) = self.site.render_output(&self.theme, new) {
+                if let Ok(bytes) = build::render_output(&self.site, &self.theme, new) {
                     update
                         .files
                         .push((new.path.clone(), Some(Bytes::from(bytes))));
@@ -457,13 +468,13 @@ impl Workspace {
             keys: touched.iter().map(|(key, _)| key.clone()).collect(),
             listing: false,
         };
-        for output in outputs_after.iter().filter(|o| {
+        for output in self.plan.iter().filter(|o| {
             set_before.contains(o)
                 && o.depends_on(&change)
                 && !matches!(o.renderer, Renderer::Page(_))
                 && !o.renderer.is_aggregate()
         }) {
-            if let Ok(bytes) = self.site.render_output(&self.theme, output) {
+            if let Ok(bytes) = build::render_output(&self.site, &self.theme, output) {
                 update
                     .files
                     .push((output.path.clone(), Some(Bytes::from(bytes))));
@@ -498,7 +509,7 @@ impl Workspace {
         let (site, theme) = (&self.site, &self.theme);
         let rendered: Vec<RenderedPage> = routes
             .par_iter()
-            .map(|route| site.render_page(route, theme))
+            .map(|route| build::render_page(site, route, theme))
             .collect();
         let mut render_diagnostics: BTreeMap<String, Vec<Diagnostic>> =
             also_files.iter().map(|f| (f.clone(), Vec::new())).collect();
@@ -574,20 +585,22 @@ impl Workspace {
             keys: BTreeSet::new(),
             listing: true,
         };
-        plan::affected(&self.site, &self.theme, &change)
-            .into_iter()
-            .filter(|o| !o.renderer.is_aggregate())
-            .collect()
+        let mut stale: Vec<plan::Output> = self
+            .plan
+            .iter()
+            .filter(|o| o.depends_on(&change) && !o.renderer.is_aggregate())
+            .cloned()
+            .collect();
+        stale.sort_by(|a, b| a.renderer.cmp(&b.renderer));
+        stale
     }
 
     /// Re-renders some outputs whose sidebars may be stale.
     pub fn refresh_chunk(&mut self, outputs: &[plan::Output]) -> Update {
         let mut update = Update::default();
-        let all = plan::outputs(&self.site, &self.theme);
-        let current: HashSet<&plan::Output> = all.iter().collect();
         let routes: Vec<Route> = outputs
             .iter()
-            .filter(|o| current.contains(o))
+            .filter(|o| self.plan.contains(*o))
             .filter_map(|o| match &o.renderer {
                 Renderer::Page(route) => Some(route.clone()),
                 _ => None,
@@ -597,11 +610,11 @@ impl Workspace {
         if !routes.is_empty() {
             update.files.extend(self.decks());
         }
-        for output in outputs.iter().filter(|o| current.contains(o)) {
+        for output in outputs.iter().filter(|o| self.plan.contains(*o)) {
             if matches!(output.renderer, Renderer::Page(_)) || output.renderer.is_aggregate() {
                 continue;
             }
-            match self.site.render_output(&self.theme, output) {
+            match build::render_output(&self.site, &self.theme, output) {
                 Ok(bytes) => {
                     update
                         .files
@@ -619,12 +632,12 @@ impl Workspace {
         if !self.site.config.study {
             return Vec::new();
         }
-        plan::outputs(&self.site, &self.theme)
-            .into_iter()
+        self.plan
+            .iter()
             .filter_map(|o| match o.renderer {
                 Renderer::AnkiDeck(lang) => {
                     let deck = crate::study::deck(&self.site, lang, &self.notes);
-                    Some((o.path, Some(Bytes::from(deck))))
+                    Some((o.path.clone(), Some(Bytes::from(deck))))
                 }
                 _ => None,
             })
@@ -802,7 +815,7 @@ mod tests {
         let config = load_config(&ws.paths.config, &ws.base_url).unwrap();
         let theme = Theme::load(&ws.paths.site_root, &config.theme).unwrap();
         let site = Site::load(&ws.content_dir, config, false);
-        let output = site.render(&theme);
+        let output = crate::build::render(&site, &theme);
         let mut files: BTreeMap<String, Bytes> = output
             .files
             .into_iter()
