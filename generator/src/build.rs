@@ -63,13 +63,14 @@ pub struct Summary {
 /// Renders the markdown of one content page. The reader-dependent parts
 /// are placeholders (see [`markdown::localize`]), so one rendering serves
 /// the page and its stand-in in the other language.
-pub fn render_markdown(site: &Site, page: &Page) -> markdown::Rendered {
+pub fn render_markdown(site: &Site, theme: &Theme, page: &Page) -> markdown::Rendered {
     let cx = PageContext {
         display_path: &page.display_path,
         rel_path: &page.rel_path,
         lang: page.lang,
         body_line: page.body_line,
         resolver: site,
+        strings: theme.strings(page.lang),
     };
     let mut rendered = markdown::render(&page.body, &cx);
     // Study mode folds answers: each one in an element of its own.
@@ -85,7 +86,7 @@ pub fn render_markdown(site: &Site, page: &Page) -> markdown::Rendered {
 pub fn render_page(site: &Site, route: &Route, theme: &Theme) -> RenderedPage {
     let rendered = site
         .page_or_fallback(&route.key, route.lang)
-        .map(|p| render_markdown(site, p));
+        .map(|p| render_markdown(site, theme, p));
     render_route(site, route, theme, rendered)
 }
 
@@ -169,8 +170,8 @@ fn render_route(
             partner_ids,
         ),
     };
-    let nav = context::nav(site, route.lang, open_section, current);
-    let context = Frame::new(site, route.lang, &url, nav, page);
+    let nav = context::nav(site, theme, route.lang, open_section, current);
+    let context = Frame::new(site, theme, route.lang, &url, nav, page);
     let template = route.template();
     let study = rendered
         .as_ref()
@@ -227,7 +228,7 @@ pub fn render_each(site: &Site, theme: &Theme, sink: &Sink<'_>) -> anyhow::Resul
                 let body = shown.map(|p| {
                     bodies
                         .entry((p.lang, p.kind))
-                        .or_insert_with(|| render_markdown(site, p))
+                        .or_insert_with(|| render_markdown(site, theme, p))
                         .clone()
                 });
                 let mut page = render_route(site, route, theme, body);
@@ -372,7 +373,7 @@ pub fn render_output(
         Renderer::Drill(lang) => crate::study::render_drill(site, theme, *lang)
             .map(String::into_bytes)
             .map_err(|m| template_error("drill.html", m)),
-        Renderer::StudyQuestions(lang) => Ok(crate::study::questions_json(site, *lang)),
+        Renderer::StudyQuestions(lang) => Ok(crate::study::questions_json(site, theme, *lang)),
         Renderer::AnkiDeck(_) => Err(Diagnostic::error(
             &output.path,
             (1, 1),
@@ -414,8 +415,8 @@ pub fn render(site: &Site, theme: &Theme) -> BuiltSite {
 /// so its links start at the site's base path).
 pub fn render_not_found(site: &Site, theme: &Theme) -> Result<String, String> {
     #[derive(serde::Serialize)]
-    struct English {
-        t_en: serde_json::Value,
+    struct English<'a> {
+        t_en: &'a serde_json::Value,
     }
     let page = OwnPage {
         kind: "404",
@@ -426,9 +427,9 @@ pub fn render_not_found(site: &Site, theme: &Theme) -> Result<String, String> {
         playground: None,
         translation: context::translation(site, Lang::En, &url_of("", Lang::En), false, Vec::new()),
     };
-    let nav = context::nav(site, Lang::Zh, Some(""), None);
-    let mut frame = Frame::new(site, Lang::Zh, "404.html", nav, page).with(English {
-        t_en: Lang::En.ui_strings(),
+    let nav = context::nav(site, theme, Lang::Zh, Some(""), None);
+    let mut frame = Frame::new(site, theme, Lang::Zh, "404.html", nav, page).with(English {
+        t_en: &theme.strings(Lang::En).table,
     });
     frame.root = site.config.base_path();
     theme.render("404.html", &frame)

@@ -8,7 +8,8 @@
 
 use crate::lang::Lang;
 use crate::route::{root_prefix, url_of};
-use crate::site::{ChapterEntry, Site};
+use crate::site::{ChapterEntry, SectionEntry, Site};
+use crate::theme::Theme;
 use serde::Serialize;
 
 /// What every template gets.
@@ -22,8 +23,10 @@ pub struct Frame<'a, P: Serialize, E: Serialize = NoExtra> {
     pub root: String,
     pub base_url: String,
     pub site: SiteVars,
-    /// Interface strings in `lang`.
-    pub t: serde_json::Value,
+    /// Interface strings in `lang` (the theme's `i18n/<lang>.toml`).
+    pub t: &'a serde_json::Value,
+    /// The scripts' strings as JSON, for `<script type="application/json" id="dlq-strings">`.
+    pub t_json: &'a str,
     pub nav: Vec<NavSection<'a>>,
     pub page: P,
     /// What one template adds (`algo`, `embed`, `deck`, `t_en` …).
@@ -37,15 +40,24 @@ pub struct NoExtra {}
 
 impl<'a, P: Serialize> Frame<'a, P> {
     /// The frame of a page at `url` in `lang`, with a sidebar `nav`.
-    pub fn new(site: &'a Site, lang: Lang, url: &str, nav: Vec<NavSection<'a>>, page: P) -> Self {
+    pub fn new(
+        site: &'a Site,
+        theme: &'a Theme,
+        lang: Lang,
+        url: &str,
+        nav: Vec<NavSection<'a>>,
+        page: P,
+    ) -> Self {
         let display = site.display_lang(lang);
+        let strings = theme.strings(display);
         Frame {
             lang: display.code(),
             prefix: lang.url_prefix(),
             root: root_prefix(url),
             base_url: site.config.base_url(),
             site: SiteVars::of(site, lang),
-            t: display.ui_strings(),
+            t: &strings.table,
+            t_json: strings.script_json(site.config.search, site.config.study),
             nav,
             page,
             extra: NoExtra {},
@@ -61,6 +73,7 @@ impl<'a, P: Serialize> Frame<'a, P> {
             base_url: self.base_url,
             site: self.site,
             t: self.t,
+            t_json: self.t_json,
             nav: self.nav,
             page: self.page,
             extra,
@@ -127,6 +140,7 @@ pub struct NavSection<'a> {
 /// size does not grow with its section.
 pub fn nav<'a>(
     site: &'a Site,
+    theme: &'a Theme,
     lang: Lang,
     open_section: Option<&str>,
     current: Option<&str>,
@@ -148,7 +162,7 @@ pub fn nav<'a>(
             };
             NavSection {
                 key: &s.key,
-                title: &s.title,
+                title: section_title(s, theme, lang),
                 url: &s.url,
                 count: s.count,
                 description: s.description.as_deref(),
@@ -159,6 +173,16 @@ pub fn nav<'a>(
             }
         })
         .collect()
+}
+
+/// A section's title as listings show it: the chapters at the top of the
+/// folder are the theme's `t.notes`.
+pub fn section_title<'a>(section: &'a SectionEntry, theme: &'a Theme, lang: Lang) -> &'a str {
+    if section.key.is_empty() {
+        theme.strings(lang).get("notes")
+    } else {
+        &section.title
+    }
 }
 
 /// The language switch (`page.translation`): the same page in the other
@@ -279,7 +303,8 @@ mod tests {
             .map(|(p, t)| (p.as_str(), t.as_str()))
             .collect();
         let s = crate::site::tests::site(&refs);
-        let around = nav(&s, Lang::Zh, Some("s"), Some("s/c050"));
+        let theme = Theme::load(std::path::Path::new("/nonexistent"), "default").unwrap();
+        let around = nav(&s, &theme, Lang::Zh, Some("s"), Some("s/c050"));
         let shown = around[0].chapters;
         assert_eq!(shown.len(), 41);
         assert!(shown.iter().any(|c| c.key == "s/c050"));
@@ -287,7 +312,7 @@ mod tests {
             around[0].more_before.unwrap() + around[0].more_after.unwrap(),
             59
         );
-        let full = nav(&s, Lang::Zh, Some("s"), None);
+        let full = nav(&s, &theme, Lang::Zh, Some("s"), None);
         assert_eq!(full[0].chapters.len(), 100, "the section page lists all");
     }
 }

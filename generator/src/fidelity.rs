@@ -224,7 +224,7 @@ pub fn measure_collection(content: &Path) -> anyhow::Result<CollectionReport> {
         .collect();
     // Raw TeX per page, compared with the math problems reported for its file.
     for page in site.pages.iter() {
-        let rendered = crate::build::render_markdown(&site, page);
+        let rendered = crate::build::render_markdown(&site, &theme, page);
         let seen = words(&visible_text(&rendered.html));
         if !seen.is_empty() {
             let found = searchable

@@ -14,6 +14,7 @@ pub mod context;
 pub mod diagnostics;
 pub mod fidelity;
 pub mod front_matter;
+pub mod i18n;
 pub mod lang;
 pub mod markdown;
 pub mod output;

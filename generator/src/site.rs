@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SectionEntry {
     pub key: String,
+    /// Empty for the chapters at the top of the folder (`""`), which the
+    /// theme's `t.notes` names.
     pub title: String,
     pub url: String,
     /// Questions in all its chapters.
@@ -88,11 +90,22 @@ pub const RESERVED: &[&str] = &[
 impl Site {
     /// Loads and parses a content folder.
     pub fn load(content_dir: &Path, config: Config, drafts: bool) -> Site {
+        Site::from_loaded(content_dir, source::load_dir(content_dir), config, drafts)
+    }
+
+    /// A site from a content folder's files as [`source::load_dir`] read
+    /// them (`serve` also keeps their hashes, so it reads them only once).
+    pub fn from_loaded(
+        content_dir: &Path,
+        loaded: source::Loaded,
+        config: Config,
+        drafts: bool,
+    ) -> Site {
         let source::Loaded {
             files,
             assets,
             mut diagnostics,
-        } = source::load_dir(content_dir);
+        } = loaded;
         let mut site = Site::from_sources(&files, assets, config, drafts);
         site.content_dir = content_dir.to_path_buf();
         if let Ok(text) = std::fs::read_to_string(content_dir.join("glossary.tsv")) {
@@ -592,8 +605,10 @@ impl Site {
         let mut sections: Vec<SectionEntry> =
             self.ordered_sections().iter().map(|k| section(k)).collect();
         if !self.chapters_in("").is_empty() {
+            // Chapters at the top of the folder: a section without a
+            // title of its own (the theme names it, see `context::nav`).
             let mut root = section("");
-            root.title = if lang == Lang::Zh { "笔记" } else { "Notes" }.to_string();
+            root.title = String::new();
             sections.insert(0, root);
         }
         sections

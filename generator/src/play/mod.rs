@@ -44,7 +44,7 @@ pub fn urls(languages: &[Lang]) -> Vec<String> {
 
 /// The gallery `/play/` in `lang` (an `Err` carries the template's message).
 pub fn render_gallery(site: &Site, theme: &Theme, lang: Lang) -> Result<String, String> {
-    theme.render("play-index.html", &gallery_context(site, lang))
+    theme.render("play-index.html", &gallery_context(site, theme, lang))
 }
 
 /// One algorithm's page `/play/<algo>/` in `lang`.
@@ -54,7 +54,7 @@ pub fn render_algorithm(
     algo: &str,
     lang: Lang,
 ) -> Result<String, String> {
-    theme.render("play.html", &algo_context(site, algo, lang))
+    theme.render("play.html", &algo_context(site, theme, algo, lang))
 }
 
 /// The picture shown for `algo` without JavaScript and in link previews.
@@ -65,6 +65,7 @@ pub fn render_preview(algo: &str) -> String {
 /// The frame and `page` of a playground page (what `base.html` expects).
 fn frame<'a>(
     site: &'a Site,
+    theme: &'a Theme,
     lang: Lang,
     url: &str,
     other_url: &str,
@@ -82,9 +83,10 @@ fn frame<'a>(
     };
     Frame::new(
         site,
+        theme,
         lang,
         url,
-        context::nav(site, lang, Some(""), None),
+        context::nav(site, theme, lang, Some(""), None),
         page,
     )
 }
@@ -108,17 +110,13 @@ struct Gallery {
     algos: Vec<Card>,
 }
 
-fn gallery_context(site: &Site, lang: Lang) -> Frame<'_, OwnPage<'_>, Gallery> {
-    let (title, description) = match lang {
-        Lang::Zh => (
-            "算法演练场",
-            "在浏览器里逐步运行面试常考算法：每一步的代码行、数值和图示。",
-        ),
-        Lang::En => (
-            "Algorithm playground",
-            "Step through the algorithms interviewers ask for, in the browser: the code line, the values and a picture at every step.",
-        ),
-    };
+fn gallery_context<'a>(
+    site: &'a Site,
+    theme: &'a Theme,
+    lang: Lang,
+) -> Frame<'a, OwnPage<'a>, Gallery> {
+    let t = theme.strings(site.display_lang(lang));
+    let (title, description) = (t.get("play.title"), t.get("play.description"));
     let algos = ids()
         .map(|id| {
             let (title, summary) = titles(id, lang);
@@ -132,7 +130,7 @@ fn gallery_context(site: &Site, lang: Lang) -> Frame<'_, OwnPage<'_>, Gallery> {
         })
         .collect();
     let (url, other) = (gallery_url(lang), gallery_url(lang.other()));
-    frame(site, lang, &url, &other, title, description).with(Gallery { algos })
+    frame(site, theme, lang, &url, &other, title, description).with(Gallery { algos })
 }
 
 /// `algo` on an algorithm's page.
@@ -152,13 +150,18 @@ struct AlgoPage<'a> {
 
 fn algo_context<'a>(
     site: &'a Site,
+    theme: &'a Theme,
     algo: &'a str,
     lang: Lang,
 ) -> Frame<'a, OwnPage<'a>, AlgoPage<'a>> {
     let (title, summary) = titles(algo, lang);
     let url = page_url(algo, lang);
+    let alt = theme
+        .strings(site.display_lang(lang))
+        .fill("play.preview_alt", &[("title", title)]);
     frame(
         site,
+        theme,
         lang,
         &url,
         &page_url(algo, lang.other()),
@@ -172,7 +175,7 @@ fn algo_context<'a>(
             summary,
             gallery: gallery_url(lang),
         },
-        embed: embed_snippets(&site.config.base_url(), algo, lang, title),
+        embed: embed_snippets(&site.config.base_url(), algo, lang, title, &alt),
     })
 }
 
@@ -190,7 +193,8 @@ struct Embed {
 /// The copy-paste snippets of the "Embed" panel. `base` is the site's public
 /// URL; when it is only a path (no `base_url` configured), the page's script
 /// rewrites it to the address the reader sees (`data-base` on the panel).
-fn embed_snippets(base: &str, algo: &str, lang: Lang, title: &str) -> Embed {
+/// `alt` is the preview picture's text.
+fn embed_snippets(base: &str, algo: &str, lang: Lang, title: &str, alt: &str) -> Embed {
     let code = lang.code();
     let page = format!("{base}{}", page_url(algo, lang));
     let script = format!(
@@ -209,10 +213,6 @@ loading=\"lazy\" style=\"width:100%;height:720px;border:0\"></iframe>\n\
   }});\n\
 </script>"
     );
-    let alt = match lang {
-        Lang::Zh => format!("{title}：点击逐步演示"),
-        Lang::En => format!("{title}: click to step through it"),
-    };
     let markdown = format!("[![{alt}]({base}play/{algo}/preview.svg)]({page})");
     Embed {
         base: base.to_string(),

@@ -97,8 +97,7 @@ impl Workspace {
     ) -> anyhow::Result<Workspace> {
         let config = load_config(&paths.config, &base_url)?;
         let theme = Theme::load(&paths.site_root, &config.theme)?;
-        let site = Site::load(content_dir, config, drafts);
-        let hashes = read_hashes(content_dir);
+        let (site, hashes) = load_site(content_dir, config, drafts);
         Ok(Workspace {
             paths,
             content_dir: content_dir.to_path_buf(),
@@ -243,8 +242,7 @@ impl Workspace {
         };
         self.paths.theme_dir = self.paths.site_root.join("themes").join(&config.theme);
         self.theme = theme;
-        self.site = Site::load(&self.content_dir, config, self.drafts);
-        self.hashes = read_hashes(&self.content_dir);
+        (self.site, self.hashes) = load_site(&self.content_dir, config, self.drafts);
         self.render_all()
     }
 
@@ -697,12 +695,18 @@ impl SearchInput {
 }
 
 /// Hash of every markdown file's text (read once more at start-up; cheap next to rendering).
-fn read_hashes(content_dir: &Path) -> HashMap<String, u64> {
-    source::load_dir(content_dir)
+/// The site, and the hash of each markdown file's text (read once for both).
+fn load_site(content_dir: &Path, config: Config, drafts: bool) -> (Site, HashMap<String, u64>) {
+    let loaded = source::load_dir(content_dir);
+    let hashes = loaded
         .files
-        .into_iter()
-        .map(|f| (f.rel_path, hash_of(f.text.as_bytes())))
-        .collect()
+        .iter()
+        .map(|f| (f.rel_path.clone(), hash_of(f.text.as_bytes())))
+        .collect();
+    (
+        Site::from_loaded(content_dir, loaded, config, drafts),
+        hashes,
+    )
 }
 
 /// The page a route shows: its own, or the other language's while untranslated.

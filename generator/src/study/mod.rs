@@ -110,7 +110,7 @@ fn identity(site: &Site) -> String {
 
 /// `drill/questions.json` in `lang`: sections → chapters → `[id, title
 /// HTML]`, in reading order, from the parsed pages.
-pub fn questions_json(site: &Site, lang: Lang) -> Vec<u8> {
+pub fn questions_json(site: &Site, theme: &Theme, lang: Lang) -> Vec<u8> {
     let sections: Vec<_> = site
         .listing(lang)
         .iter()
@@ -129,7 +129,8 @@ pub fn questions_json(site: &Site, lang: Lang) -> Vec<u8> {
                     json!({ "key": c.key, "title": c.title, "url": c.url, "questions": questions })
                 })
                 .collect();
-            json!({ "key": section.key, "title": section.title, "url": section.url,
+            let title = context::section_title(section, theme, lang);
+            json!({ "key": section.key, "title": title, "url": section.url,
                     "chapters": chapters })
         })
         .collect();
@@ -155,7 +156,7 @@ pub fn deck(site: &Site, lang: Lang, notes: &BTreeMap<Route, Vec<anki::Note>>) -
 
 /// The drill page in `lang`.
 pub fn render_drill(site: &Site, theme: &Theme, lang: Lang) -> Result<String, String> {
-    theme.render("drill.html", &drill_context(site, lang))
+    theme.render("drill.html", &drill_context(site, theme, lang))
 }
 
 /// `deck` on the drill page: the Anki deck's file name beside it.
@@ -165,15 +166,10 @@ struct Deck {
 }
 
 /// The drill page's template context: the frame every page has, and the deck.
-fn drill_context(site: &Site, lang: Lang) -> Frame<'_, OwnPage<'_>, Deck> {
+fn drill_context<'a>(site: &'a Site, theme: &'a Theme, lang: Lang) -> Frame<'a, OwnPage<'a>, Deck> {
     let url = drill_url(lang);
-    let (title, description) = match site.display_lang(lang) {
-        Lang::Zh => ("练习", "到期复习与模拟面试：逐题作答、自评，按间隔重复安排下次复习。"),
-        Lang::En => (
-            "Drill",
-            "Due reviews and mock interviews: answer one question at a time, grade yourself, and come back when the spaced-repetition schedule says so.",
-        ),
-    };
+    let t = theme.strings(site.display_lang(lang));
+    let (title, description) = (t.get("drill_page.title"), t.get("drill_page.description"));
     let page = OwnPage {
         kind: "drill",
         key: "drill".into(),
@@ -189,8 +185,8 @@ fn drill_context(site: &Site, lang: Lang) -> Frame<'_, OwnPage<'_>, Deck> {
             Vec::new(),
         ),
     };
-    let nav = context::nav(site, lang, Some(""), None);
-    Frame::new(site, lang, &url, nav, page).with(Deck {
+    let nav = context::nav(site, theme, lang, Some(""), None);
+    Frame::new(site, theme, lang, &url, nav, page).with(Deck {
         deck: deck_file(lang),
     })
 }
