@@ -230,6 +230,7 @@ mod tests {
         let edit = |key: &str, listing| Change::Pages {
             keys: [key.to_string()].into(),
             listing,
+            questions: true,
         };
         let touched = |change: &Change| -> Vec<String> {
             let mut paths: Vec<String> = outputs
@@ -248,6 +249,16 @@ mod tests {
                 "en/drill/anki-en.txt",
                 "en/drill/questions.json"
             ]
+        );
+        let answers_only = Change::Pages {
+            keys: ["a/x".to_string()].into(),
+            listing: false,
+            questions: false,
+        };
+        assert_eq!(
+            touched(&answers_only),
+            ["drill/anki-zh.txt", "en/drill/anki-en.txt"],
+            "an edit of answers leaves the question lists alone"
         );
         assert!(touched(&edit("b", true)).contains(&"en/drill/index.html".to_string()));
         assert!(touched(&Change::Glossary).is_empty());
