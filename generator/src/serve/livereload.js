@@ -261,10 +261,12 @@
   /** The new document's head (title aside) and root must be what was served; else reload. */
   function sameFrame(doc) {
     if (signature(doc.documentElement) !== servedRoot) return false;
-    const noTitle = (h) => kids(h).filter((c) => c.nodeName !== "TITLE" && !(c.nodeType === 3 && !c.data.trim()));
-    const a = noTitle(served.head);
-    const b = noTitle(doc.head);
-    return a.length === b.length && a.every((x, i) => x.isEqualNode(b[i]));
+    // A preloaded stylesheet turns itself into a stylesheet (base.html): links compare by href.
+    const keys = (h) =>
+      kids(h)
+        .filter((c) => c.nodeName !== "TITLE" && !(c.nodeType === 3 && !c.data.trim()))
+        .map((c) => (c.nodeName === "LINK" ? "link " + c.getAttribute("href") : c.nodeType === 1 ? c.outerHTML : c.data));
+    return keys(served.head).join("\n") === keys(doc.head).join("\n");
   }
 
   function patch(doc) {

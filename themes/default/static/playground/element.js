@@ -55,7 +55,8 @@ export class DlqPlayground extends HTMLElement {
     this.t = STRINGS[this.lang];
     this.setAttribute("aria-label", `${this.t.label}: ${this.algo}`);
     this.status = h("p", { class: "status", part: "status" }, this.t.loading);
-    this.shadowRoot.replaceChildren(h("link", { rel: "stylesheet", href: STYLESHEET }), this.status);
+    // The preview stays under the status line until the widget is drawn.
+    this.shadowRoot.replaceChildren(h("link", { rel: "stylesheet", href: STYLESHEET }), this.status, this.shadowRoot.querySelector("slot") || "");
     this.start().catch((err) => {
       console.error(err);
       this.status.textContent = this.t.failed + (err && err.message ? err.message : err);
