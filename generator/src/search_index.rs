@@ -5,7 +5,7 @@
 //! a site has none) lets a query in one language find answers in the other.
 
 use crate::markdown::SearchText;
-use crate::site::Route;
+use crate::route::Route;
 use search::index::{build, Doc, IndexFiles};
 
 /// The glossary a site without its own `glossary.tsv` gets: deep-learning
