@@ -121,10 +121,11 @@
       fix();
       settle();
     });
+    // Its first callback comes after the next layout, before that frame is
+    // painted: no layout is forced here.
     observer.observe(document.documentElement);
-    for (const w of document.querySelectorAll("dlq-playground, img, .katex-display")) observer.observe(w);
+    for (const w of document.querySelectorAll("dlq-playground, img")) observer.observe(w);
     for (const e of inputs) addEventListener(e, stop, true);
-    fix();
     settle();
     if (document.fonts) document.fonts.ready.then(fix);
     setTimeout(stop, 5000);
