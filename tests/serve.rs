@@ -166,12 +166,13 @@ impl Response {
 
     /// The JSON the reload script was injected with (the overlay's errors).
     fn overlay_errors(&self) -> String {
+        const DATA: &str = "<script type=\"application/json\" id=\"generator-serve-data\">";
         let start = self
             .body
-            .find("const errors = ")
+            .find(DATA)
             .unwrap_or_else(|| panic!("no reload script in {}", self.body));
-        let rest = &self.body[start + "const errors = ".len()..];
-        rest[..rest.find(";\n").expect("end of the errors")].to_string()
+        let rest = &self.body[start + DATA.len()..];
+        rest[..rest.find("</script>").expect("end of the errors")].to_string()
     }
 }
 
@@ -248,7 +249,11 @@ fn an_edit_is_served_and_announced_over_the_websocket() {
     server.wait_for("/qa/headings/", "updated", |r| {
         r.status == 200 && r.body.contains("serve-marker-one")
     });
-    assert!(next_text_message(&mut socket).contains(r#""type":"reload""#));
+    let message = next_text_message(&mut socket);
+    assert!(
+        message.contains(r#""type":"patch""#) && message.contains(r#""qa/headings/index.html""#),
+        "a content edit is patched into the page: {message}"
+    );
 
     // The translation links to it and the home page lists it: both re-rendered.
     assert_eq!(server.get("/en/qa/headings/").status, 200);
@@ -509,7 +514,7 @@ fn build_output_has_no_reload_script() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_a_browser_a_save_reloads_in_place_and_css_is_swapped() {
+async fn in_a_browser_a_save_is_patched_in_place_and_css_is_swapped() {
     let server = Server::start("browser");
     let filler: String = (0..120)
         .map(|i| format!("\n\nfiller paragraph {i}\n"))
@@ -533,7 +538,7 @@ async fn in_a_browser_a_save_reloads_in_place_and_css_is_swapped() {
 
     append(&server.content("qa/headings.md"), "\n\nbrowser-marker\n");
     b.wait_until(
-        "document.body.innerText.includes('browser-marker') && window.notReloaded === undefined",
+        "document.body.innerText.includes('browser-marker') && window.notReloaded === 1",
         10,
     )
     .await;

@@ -64,9 +64,23 @@ async fn our_site_reads_well_in_a_browser() {
         true,
         "a formula in a question title is rendered in the table of contents too"
     );
+    // Widgets start when the reader comes near them: far ones wait, with their preview showing.
+    let far = b
+        .eval(
+            "[...document.querySelectorAll('dlq-playground')].filter(p => p.getBoundingClientRect().top > 3 * innerHeight)\
+             .map(p => !('ready' in p.dataset) && p.querySelector('img').getBoundingClientRect().height > 100)",
+        )
+        .await;
+    let far = far.as_array().expect("a list");
+    assert!(
+        !far.is_empty() && far.iter().all(|x| x == true),
+        "widgets far below wait, showing their preview picture: {far:?}"
+    );
+    // Scrolled to, each one comes alive.
     b.wait_until(
-        "[...document.querySelectorAll('dlq-playground')].every(p => 'ready' in p.dataset)",
-        20,
+        "(() => { const w = [...document.querySelectorAll('dlq-playground')].find(p => !('ready' in p.dataset)); \
+         if (w) w.scrollIntoView(); return !w; })()",
+        30,
     )
     .await;
     assert_eq!(
@@ -232,8 +246,9 @@ async fn the_full_page_link_keeps_the_widgets_settings() {
                 .ends_with("play/conv2d/?stride=2&padding=1"),
         "{href}"
     );
+    // In-page widgets start when the reader comes near them.
     b.wait_until(
-        "document.querySelector('dlq-playground[stride=\"2\"]').input !== undefined",
+        "(w => (w.scrollIntoView(), w.input !== undefined))(document.querySelector('dlq-playground[stride=\"2\"]'))",
         20,
     )
     .await;
@@ -275,5 +290,57 @@ async fn the_full_page_link_keeps_the_widgets_settings() {
             .await,
         3
     );
+    b.close().await;
+}
+
+/// On a phone a widget is taller than the screen: while the reader steps
+/// with the picture and values in view, the control bar stays on screen
+/// (and is not under the site's header), after every step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_the_widget_controls_stay_on_screen_while_stepping() {
+    let site = build_site(&repo_root().join("content"), "site-browser-phone-widget");
+    let server = StaticServer::start(&site);
+    let Some(b) = browser::start().await else {
+        return;
+    };
+    b.client.set_window_size(390, 844).await.unwrap();
+    visit(&b, &server, "en/cnn/convolution/").await;
+    b.wait_until(
+        "(w => (w.scrollIntoView(), 'ready' in w.dataset))(document.querySelector('dlq-playground[algo=conv2d]'))",
+        20,
+    )
+    .await;
+    // Down to the widget's values, the way a reader scrolls (the header slides away, then back).
+    b.eval(
+        "(window.__w = document.querySelector('dlq-playground[algo=conv2d]'), \
+         scrollTo(0, __w.shadowRoot.querySelector('.values').getBoundingClientRect().top + scrollY - 200), true)",
+    )
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let reachable = "(() => { const bar = __w.shadowRoot.querySelector('.controls'); \
+        const r = bar.getBoundingClientRect(); const next = __w.shadowRoot.querySelector('button.next').getBoundingClientRect(); \
+        const hit = __w.shadowRoot.elementFromPoint(next.left + next.width / 2, next.top + next.height / 2); \
+        return JSON.stringify({ top: r.top, bottom: r.bottom, h: innerHeight, hit: hit && hit.className }); })()";
+    for i in 0..6 {
+        let at = b.eval(reachable).await;
+        let v: serde_json::Value = serde_json::from_str(at.as_str().unwrap()).unwrap();
+        let (top, bottom, h) = (
+            v["top"].as_f64().unwrap(),
+            v["bottom"].as_f64().unwrap(),
+            v["h"].as_f64().unwrap(),
+        );
+        assert!(
+            top >= 0.0 && bottom <= h && v["hit"] == "next",
+            "step {i}: the controls are on screen and uncovered: {v}"
+        );
+        b.eval("(__w.shadowRoot.querySelector('button.next').click(), true)")
+            .await;
+        // Up a little and down again: the header comes back, the bar moves below it.
+        let dy = if i % 2 == 0 { -60 } else { 60 };
+        b.eval(&format!("(scrollBy(0, {dy}), true)")).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    assert_eq!(b.eval("__w.step").await, 6);
+    b.screenshot("site-phone-widget").await;
     b.close().await;
 }

@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod http;
 pub mod probes;
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -6,7 +6,7 @@
 //! hides a separator (`%2f`, `%5c`, `\`) or is otherwise odd is refused with a
 //! 404 before it is even looked up.
 
-use super::reload::{self, Reload};
+use super::reload::{self, Notice};
 use super::store::SharedFiles;
 use axum::body::{Body, Bytes};
 use axum::extract::ws::WebSocketUpgrade;
@@ -20,7 +20,7 @@ use tokio::sync::broadcast;
 #[derive(Clone)]
 pub struct AppState {
     pub files: SharedFiles,
-    pub reloads: broadcast::Sender<Reload>,
+    pub reloads: broadcast::Sender<Notice>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -32,7 +32,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn livereload(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    reload::upgrade(ws, &state.reloads)
+    reload::upgrade(ws, &state.reloads, state.files.clone())
 }
 
 async fn serve_file(

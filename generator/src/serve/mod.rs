@@ -21,7 +21,7 @@ use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use anyhow::Context as _;
 use rebuild::{Outcome, SearchInput, Workspace};
-use reload::Reload;
+use reload::Notice;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
@@ -218,7 +218,7 @@ fn search_loop(files: SharedFiles, inputs: Receiver<SearchInput>) {
 fn rebuild_loop(
     mut workspace: Workspace,
     files: SharedFiles,
-    reloads: broadcast::Sender<Reload>,
+    reloads: broadcast::Sender<Notice>,
     changes: Receiver<ChangeSet>,
     search: Sender<SearchInput>,
 ) {
@@ -265,9 +265,12 @@ fn rebuild_loop(
             continue;
         };
         let complete = outcome.update.replace_all;
+        let notice = outcome
+            .reload
+            .map(|r| reload::notice(r, &batch, &outcome.update));
         apply(&files, outcome.update);
-        if let Some(reload) = outcome.reload {
-            let _ = reloads.send(reload);
+        if let Some(notice) = notice {
+            let _ = reloads.send(notice);
         }
         print_diagnostics(&outcome.diagnostics);
         if !outcome.summary.is_empty() {

@@ -22,6 +22,11 @@
   });
   themeWidgets();
 
+  // Widgets in a chapter start when the reader comes near them (the element's
+  // loading="lazy"): a page with several opens as fast as one without.
+  var inPage = document.querySelectorAll(".content dlq-playground");
+  for (var w = 0; w < inPage.length; w++) inPage[w].setAttribute("loading", "lazy");
+
   // The language switch keeps the reader on the same question when the
   // translation has it: the one in the URL, else the nearest one above the
   // top of the window (a reader who scrolled has no #question in the URL).
@@ -53,6 +58,11 @@
 
   // On a phone the header slides away while reading down and returns on the way up.
   var header = document.querySelector(".site-header");
+  function measureHeader() {
+    if (header) root.style.setProperty("--header-h", header.offsetHeight + "px");
+  }
+  measureHeader();
+  addEventListener("resize", measureHeader);
   var lastY = scrollY;
   addEventListener("scroll", function () {
     if (!header) return;

@@ -12,6 +12,9 @@
 // pass), `play()`, `pause()`, `setInput(object)`. Numbers of the input shown
 // in the values panel can be edited in place (click, type, Enter).
 // With the `hash` attribute the step is kept in the URL (#<id or algo>:<step>).
+// With `loading="lazy"` it starts only when it comes within about a screen of
+// the viewport; until then (and so in print) its light children show (the
+// page's preview picture).
 
 import { loadAlgorithm, runAlgorithm } from "./engine.js";
 import { SourcePanel, renderValues, withElement } from "./panels.js";
@@ -22,14 +25,15 @@ import { h, STRINGS } from "./util.js";
 const STYLESHEET = new URL("widget.css", import.meta.url).href;
 const SPEEDS = [0.5, 1, 2, 4, 8, 16];
 /** Attributes that are not input fields. */
-const RESERVED = new Set(["algo", "lang", "preset", "step", "hash", "id", "class", "style", "input", "open-inputs", "tabindex", "data-step", "title"]);
+const RESERVED = new Set(["algo", "lang", "preset", "step", "hash", "id", "class", "style", "input", "open-inputs", "tabindex", "data-step", "title", "loading"]);
 
 export class DlqPlayground extends HTMLElement {
   static get observedAttributes() { return ["step"]; }
 
   constructor() {
     super();
-    this.attachShadow({ mode: "open" });
+    // The light children (a preview) show until the widget starts.
+    this.attachShadow({ mode: "open" }).append(document.createElement("slot"));
     this.index = 0;
     this.trace = null;
     this.playing = 0;
@@ -44,18 +48,32 @@ export class DlqPlayground extends HTMLElement {
 
   connectedCallback() {
     if (this.started) return;
+    if (this.getAttribute("loading") === "lazy" && !this.near) return this.startWhenNear();
     this.started = true;
     if (!this.hasAttribute("tabindex")) this.tabIndex = 0;
     if (!this.hasAttribute("role")) this.setAttribute("role", "group");
     this.t = STRINGS[this.lang];
     this.setAttribute("aria-label", `${this.t.label}: ${this.algo}`);
     this.status = h("p", { class: "status", part: "status" }, this.t.loading);
-    this.shadowRoot.replaceChildren(h("link", { rel: "stylesheet", href: STYLESHEET }), this.status);
+    // The preview stays under the status line until the widget is drawn.
+    this.shadowRoot.replaceChildren(h("link", { rel: "stylesheet", href: STYLESHEET }), this.status, this.shadowRoot.querySelector("slot") || "");
     this.start().catch((err) => {
       console.error(err);
       this.status.textContent = this.t.failed + (err && err.message ? err.message : err);
       this.status.classList.add("failed");
     });
+  }
+
+  /** For `loading="lazy"`: starts once the element is within a screen height of the viewport. */
+  startWhenNear() {
+    if (this.nearObserver) return;
+    this.nearObserver = new IntersectionObserver((entries) => {
+      if (!entries.some((e) => e.isIntersecting)) return;
+      this.near = true;
+      this.nearObserver.disconnect();
+      if (this.isConnected) this.connectedCallback();
+    }, { rootMargin: "100% 0px" });
+    this.nearObserver.observe(this);
   }
 
   attributeChangedCallback(name, _old, value) {
