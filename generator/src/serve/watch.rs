@@ -11,8 +11,12 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-/// How long the debouncer waits for a burst of events to end.
-pub const DEBOUNCE: Duration = Duration::from_millis(20);
+/// How long the debouncer waits for a burst of events to end. An editor's
+/// save is a burst well under a millisecond (write, or write + rename); a
+/// save that straddles two batches is merged by the rebuild loop anyway.
+/// The window is most of the time from a save to the patched page, so it
+/// is short.
+pub const DEBOUNCE: Duration = Duration::from_millis(6);
 
 /// What a batch of file-system events changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -170,7 +174,7 @@ pub fn start(
             let _ = changes.send(batch);
         }
     };
-    let mut debouncer = new_debouncer(DEBOUNCE, Some(DEBOUNCE / 4), handler)?;
+    let mut debouncer = new_debouncer(DEBOUNCE, Some(DEBOUNCE / 3), handler)?;
     for (path, mode) in to_watch {
         if path.is_dir() {
             debouncer.watch(&path, mode)?;
