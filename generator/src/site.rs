@@ -862,6 +862,18 @@ impl Site {
     /// tests keep it in memory. Both language versions of a page share one
     /// markdown rendering.
     pub fn render_each(&self, theme: &Theme, sink: &Sink<'_>) -> anyhow::Result<Report> {
+        self.render_each_keeping(theme, sink, false)
+    }
+
+    /// [`Site::render_each`]; `keep_texts` keeps every page's search texts
+    /// in the report (`serve` rebuilds the index from them), which a build
+    /// does not need: each page's texts go into the index as it renders.
+    fn render_each_keeping(
+        &self,
+        theme: &Theme,
+        sink: &Sink<'_>,
+        keep_texts: bool,
+    ) -> anyhow::Result<Report> {
         let outputs = plan::outputs(self, theme);
         let routes: Vec<&Route> = outputs
             .iter()
@@ -875,9 +887,14 @@ impl Site {
             by_key.entry(route.key.as_str()).or_default().push(route);
         }
         let groups: Vec<Vec<&Route>> = by_key.into_values().collect();
+        let index = self
+            .config
+            .search
+            .then(|| crate::search_index::IndexBuilder::new(&self.glossary));
         let rendered: Vec<anyhow::Result<Vec<RenderedPage>>> = groups
             .par_iter()
-            .map(|group| {
+            .enumerate()
+            .map(|(g, group)| {
                 let mut bodies: HashMap<(Lang, PageKind), markdown::Rendered> = HashMap::new();
                 let mut pages = Vec::with_capacity(group.len());
                 for route in group {
@@ -893,6 +910,14 @@ impl Site {
                         sink(route.output_file(), html.into_bytes())?;
                     } else {
                         page.html = Err(String::new());
+                    }
+                    if let Some(index) = index.as_ref().filter(|_| !page.texts.is_empty()) {
+                        let position = (g as u64) << 16 | pages.len() as u64;
+                        let chapter = self.title_of(&route.key, route.lang);
+                        index.add_page(position, route, &chapter, &page.texts);
+                    }
+                    if !keep_texts {
+                        page.texts = Vec::new();
                     }
                     pages.push(page);
                 }
@@ -936,18 +961,12 @@ impl Site {
             }
         }
         report.diagnostics.extend(self.asset_copies(theme).1);
-        if self.config.search {
+        if let Some(index) = index {
             let started = std::time::Instant::now();
-            let index = crate::search_index::build_index(&report.texts, &self.glossary, |r| {
-                self.title_of(&r.key, r.lang)
-            });
-            report.summary.search_docs = index.docs;
             // In parallel: the index is a few thousand small files, spread
             // over folders so that they can be created at the same time.
-            index
-                .files
-                .into_par_iter()
-                .try_for_each(|(name, text)| sink(format!("search/{name}"), text.into_bytes()))?;
+            report.summary.search_docs =
+                index.finish(&|name, text| sink(format!("search/{name}"), text.into_bytes()))?;
             report.summary.search_time = started.elapsed();
         }
         for output in &outputs {
@@ -1051,17 +1070,19 @@ impl Site {
                 .insert(path, bytes);
             Ok(())
         };
-        let report = self.render_each(theme, &sink).unwrap_or_else(|err| Report {
-            diagnostics: vec![Diagnostic::error(
-                "site",
-                (1, 1),
-                Kind::Render,
-                err.to_string(),
-            )],
-            summary: Summary::default(),
-            texts: Vec::new(),
-            notes: BTreeMap::new(),
-        });
+        let report = self
+            .render_each_keeping(theme, &sink, true)
+            .unwrap_or_else(|err| Report {
+                diagnostics: vec![Diagnostic::error(
+                    "site",
+                    (1, 1),
+                    Kind::Render,
+                    err.to_string(),
+                )],
+                summary: Summary::default(),
+                texts: Vec::new(),
+                notes: BTreeMap::new(),
+            });
         Output {
             files: files.into_inner().unwrap_or_default(),
             copies: self.asset_copies(theme).0,
