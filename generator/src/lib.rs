@@ -14,6 +14,7 @@ pub mod front_matter;
 pub mod lang;
 pub mod markdown;
 pub mod output;
+pub mod phases;
 pub mod plan;
 pub mod play;
 pub mod render_cache;

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use generator::config::Config;
 use generator::diagnostics::Severity;
+use generator::phases::Phase;
 use generator::site::Site;
 use generator::theme::Theme;
 use std::path::{Path, PathBuf};
@@ -159,7 +160,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             {
                 generator::render_cache::open(file);
             }
-            let (site, theme) = load(&content, &config, base_url, drafts)?;
+            let (site, theme) = generator::phases::timed(Phase::Parse, || {
+                load(&content, &config, base_url, drafts)
+            })?;
             let mut report = None;
             generator::output::write_atomically_with(&output, precompress, |staging| {
                 let sink = |path: String, bytes: Vec<u8>| staging.write(&path, &bytes);
@@ -186,6 +189,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 s.errors,
                 s.warnings
             );
+            if std::env::var_os("GENERATOR_PHASES").is_some() {
+                println!("{}", generator::phases::report());
+            }
             Ok(if deny_warnings && !report.diagnostics.is_empty() {
                 ExitCode::FAILURE
             } else {

@@ -5,6 +5,7 @@
 //! a site has none) lets a query in one language find answers in the other.
 
 use crate::markdown::SearchText;
+use crate::phases::Phase;
 use crate::site::Route;
 use rayon::prelude::*;
 use search::index::{Builder, Doc, IndexFiles};
@@ -51,7 +52,7 @@ impl IndexBuilder {
             .iter()
             .map(|part| doc(route, &page, chapter, part))
             .collect();
-        self.inner.add_page(position, &docs);
+        crate::phases::timed(Phase::Index, || self.inner.add_page(position, &docs));
     }
 
     /// Hands each file (path below the index folder, text) to `sink`;
@@ -60,7 +61,7 @@ impl IndexBuilder {
         self,
         sink: &(dyn Fn(String, String) -> anyhow::Result<()> + Sync),
     ) -> anyhow::Result<usize> {
-        self.inner.finish(sink)
+        crate::phases::timed(Phase::Index, || self.inner.finish(sink))
     }
 }
 

@@ -10,6 +10,7 @@ use crate::content::{parse_page, Page, PageKind};
 use crate::diagnostics::{Diagnostic, Kind, Severity};
 use crate::lang::Lang;
 use crate::markdown::{self, PageContext, Resolver, SearchText, Stats};
+use crate::phases::Phase;
 use crate::plan::{self, Renderer};
 use crate::source::{self, SourceFile};
 use crate::theme::Theme;
@@ -830,15 +831,14 @@ impl Site {
             },
         });
         let template = template_of(route.kind);
-        let study = rendered
-            .as_ref()
-            .zip(shown)
-            .and_then(|(r, p)| crate::study::chapter(self, route, p, r));
+        let study = rendered.as_ref().zip(shown).and_then(|(r, p)| {
+            crate::phases::timed(Phase::Study, || crate::study::chapter(self, route, p, r))
+        });
         let (texts, mut diagnostics, stats) = match rendered {
             Some(r) if own.is_some() => (r.texts, r.diagnostics, r.stats),
             _ => (Vec::new(), Vec::new(), Stats::default()),
         };
-        let html = theme.render(template, context);
+        let html = crate::phases::timed(Phase::Templates, || theme.render(template, context));
         if let Err(message) = &html {
             diagnostics.push(Diagnostic::error(
                 template,
