@@ -338,6 +338,35 @@ fn a_site_folder_overrides_theme_templates() {
     assert_eq!(read(dir.join("public/404.html")), "<p>custom 回到首页</p>");
 }
 
+/// Interface strings come from the theme's i18n files, key by key: a site's
+/// own `i18n/en.toml` replaces what it sets, in templates, in the
+/// generator's own labels and in the scripts' strings; the rest stays.
+#[test]
+fn a_site_folder_overrides_interface_strings() {
+    let (dir, _) = build_fixture("strings", &[]);
+    std::fs::create_dir_all(dir.join("i18n")).unwrap();
+    std::fs::write(
+        dir.join("i18n/en.toml"),
+        "skip = \"Jump to the text\"\npermalink = \"Share\"\n[search]\nerror = \"Try later\"\n",
+    )
+    .unwrap();
+    let out = generator(&dir, &["build"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let home = page(&dir, "en");
+    assert!(home.contains(">Jump to the text</a>"), "a template string");
+    assert!(home.contains("\"error\":\"Try later\""), "a script string");
+    assert!(home.contains("Toggle dark/light"), "a key left alone");
+    let chapter = page(&dir, "en/qa/headings");
+    assert!(
+        chapter.contains("aria-label=\"Share\""),
+        "a generator label"
+    );
+    assert!(
+        page(&dir, "").contains(">跳到正文</a>"),
+        "Chinese untouched"
+    );
+}
+
 #[test]
 fn missing_content_folder_fails_with_a_clear_message() {
     let dir = temp_dir("nocontent");

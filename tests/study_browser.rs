@@ -895,9 +895,10 @@ fn every_answer_of_real_notes_can_be_folded() {
             continue;
         }
         let site = generator::site::Site::load(&dir, generator::config::Config::default(), false);
+        let theme = generator::theme::Theme::load(Path::new("/nonexistent"), "default").unwrap();
         let (mut answered, mut missing) = (0, Vec::new());
         for page in site.pages.iter().filter(|p| p.kind == PageKind::Chapter) {
-            let rendered = site.render_markdown(page);
+            let rendered = generator::build::render_markdown(&site, &theme, page);
             let wrapped: std::collections::HashSet<String> =
                 generator::study::answers::extract(&rendered.html)
                     .into_iter()

@@ -28,6 +28,6 @@ fuzz_target!(|bytes: &[u8]| {
         .collect();
     let site = Site::from_sources(&files, Default::default(), Config::default(), false);
     for route in site.routes() {
-        let _ = site.render_page(&route, theme());
+        let _ = generator::build::render_page(&site, &route, theme());
     }
 });

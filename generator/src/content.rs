@@ -19,6 +19,17 @@ pub enum PageKind {
     Chapter,
 }
 
+impl PageKind {
+    /// `home`, `section` or `chapter` (`page.kind` in templates).
+    pub fn name(self) -> &'static str {
+        match self {
+            PageKind::Home => "home",
+            PageKind::Section => "section",
+            PageKind::Chapter => "chapter",
+        }
+    }
+}
+
 /// One question of a page, as listed in tables of contents and the search index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Question {

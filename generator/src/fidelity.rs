@@ -181,7 +181,7 @@ fn words(text: &str) -> BTreeSet<String> {
 pub fn measure_collection(content: &Path) -> anyhow::Result<CollectionReport> {
     let site = crate::site::Site::load(content, crate::config::Config::default(), false);
     let theme = crate::theme::Theme::load(Path::new("/nonexistent"), "default")?;
-    let output = site.render(&theme);
+    let output = crate::build::render(&site, &theme);
     let mut report = CollectionReport {
         pages: output
             .files
@@ -224,7 +224,7 @@ pub fn measure_collection(content: &Path) -> anyhow::Result<CollectionReport> {
         .collect();
     // Raw TeX per page, compared with the math problems reported for its file.
     for page in site.pages.iter() {
-        let rendered = site.render_markdown(page);
+        let rendered = crate::build::render_markdown(&site, &theme, page);
         let seen = words(&visible_text(&rendered.html));
         if !seen.is_empty() {
             let found = searchable

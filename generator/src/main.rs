@@ -166,7 +166,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut report = None;
             generator::output::write_atomically_with(&output, precompress, |staging| {
                 let sink = |path: String, bytes: Vec<u8>| staging.write(&path, &bytes);
-                report = Some(site.render_each(&theme, &sink)?);
+                report = Some(generator::build::render_each(&site, &theme, &sink)?);
                 site.asset_copies(&theme)
                     .0
                     .iter()
@@ -223,7 +223,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             message_format,
         } => {
             let (site, theme) = load(&content, &config, None, true)?;
-            let report = site.render_each(&theme, &|_, _| Ok(()))?;
+            let report = generator::build::render_each(&site, &theme, &|_, _| Ok(()))?;
             print_diagnostics(&report.diagnostics, message_format);
             let s = report.summary;
             println!(

@@ -15,6 +15,11 @@ use std::path::{Path, PathBuf};
 /// The file that marks a folder as a site this generator wrote (and may replace).
 pub const MARKER: &str = ".dlq-site";
 
+/// Receives each output file (path below the site root, bytes): the
+/// rendering hands every file here as soon as it is ready, and `build`
+/// writes it to the staging folder, `check` drops it, `serve` keeps it.
+pub type Sink<'a> = dyn Fn(String, Vec<u8>) -> anyhow::Result<()> + Sync + 'a;
+
 const MARKER_TEXT: &str =
     "This folder was written by the study-site generator; each build replaces it whole.\n";
 

@@ -5,7 +5,8 @@
 //! added here once, and both commands follow.
 
 use crate::lang::Lang;
-use crate::site::{Route, Site};
+use crate::route::Route;
+use crate::site::Site;
 use crate::theme::Theme;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -61,10 +62,12 @@ pub struct Output {
 pub enum Change {
     /// Content pages were edited, added or removed. `listing` says whether
     /// what other pages show of them changed (titles, weights, question
-    /// counts, descriptions, the set of pages).
+    /// counts, descriptions, the set of pages); `questions`, whether their
+    /// questions' ids or titles did (study mode's question lists show them).
     Pages {
         keys: BTreeSet<String>,
         listing: bool,
+        questions: bool,
     },
     /// `glossary.tsv`: only search uses it.
     Glossary,
@@ -75,10 +78,14 @@ pub enum Change {
 impl Output {
     /// Whether this output must be rendered again after `change`.
     pub fn depends_on(&self, change: &Change) -> bool {
-        let (keys, listing) = match change {
+        let (keys, listing, questions) = match change {
             Change::Everything => return true,
             Change::Glossary => return self.renderer == Renderer::SearchIndex,
-            Change::Pages { keys, listing } => (keys, *listing),
+            Change::Pages {
+                keys,
+                listing,
+                questions,
+            } => (keys, *listing, *questions),
         };
         match &self.renderer {
             // Every page's sidebar lists the sections with their question
@@ -89,8 +96,10 @@ impl Output {
             Renderer::Sitemap => listing,
             Renderer::SearchIndex => true,
             Renderer::Drill(_) => listing,
-            // Question ids and titles of any page; any chapter's answers.
-            Renderer::StudyQuestions(_) | Renderer::AnkiDeck(_) => true,
+            // Question ids and titles of any page.
+            Renderer::StudyQuestions(_) => questions || listing,
+            // Any chapter's answers.
+            Renderer::AnkiDeck(_) => true,
             Renderer::PlayPreview(_) | Renderer::ThemeStatic | Renderer::Asset(_) => false,
         }
     }
@@ -210,6 +219,7 @@ mod tests {
         let edit = |listing| Change::Pages {
             keys: BTreeSet::from(["a/x".to_string()]),
             listing,
+            questions: false,
         };
         let gallery = Output {
             path: "play/index.html".into(),

@@ -6,7 +6,7 @@
 
 use crate::markdown::SearchText;
 use crate::phases::Phase;
-use crate::site::Route;
+use crate::route::Route;
 use rayon::prelude::*;
 use search::index::{Builder, Doc, IndexFiles};
 use std::collections::BTreeMap;

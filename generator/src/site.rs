@@ -1,23 +1,46 @@
-//! The whole site: every page in both languages, the sections they form, and
-//! the rendering of each output page from them.
+//! The site model: every page in both languages, the sections they form,
+//! their reading order and listings, and which files cannot be published.
 //!
-//! `Site::from_sources` is pure (parsed pages in, a site out) and
-//! `Site::render_page` renders one output page, so `serve` can re-render just
-//! what a changed file affects; `Site::render` renders everything in parallel.
+//! `Site::from_sources` is pure (parsed pages in, a site out), and
+//! `replace_source`/`remove_source` update it for one changed file, so
+//! `serve` keeps one model current. Rendering it is `build.rs`'s job.
 
 use crate::config::Config;
 use crate::content::{parse_page, Page, PageKind};
-use crate::diagnostics::{Diagnostic, Kind, Severity};
+use crate::diagnostics::{Diagnostic, Kind};
 use crate::lang::Lang;
-use crate::markdown::{self, PageContext, Resolver, SearchText, Stats};
-use crate::phases::Phase;
-use crate::plan::{self, Renderer};
+use crate::markdown::Resolver;
+use crate::route::{url_of, Route};
 use crate::source::{self, SourceFile};
 use crate::theme::Theme;
 use rayon::prelude::*;
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+
+/// A section as listings show it, with its chapters in reading order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SectionEntry {
+    pub key: String,
+    /// Empty for the chapters at the top of the folder (`""`), which the
+    /// theme's `t.notes` names.
+    pub title: String,
+    pub url: String,
+    /// Questions in all its chapters.
+    pub count: usize,
+    pub description: Option<String>,
+    pub chapters: Vec<ChapterEntry>,
+}
+
+/// A chapter as listings show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChapterEntry {
+    pub key: String,
+    pub title: String,
+    pub url: String,
+    /// Its questions.
+    pub count: usize,
+}
 
 pub struct Site {
     pub config: Config,
@@ -33,7 +56,7 @@ pub struct Site {
     /// zh ↔ en term pairs from `glossary.tsv`, for cross-language search.
     pub glossary: Vec<(String, String)>,
     /// Sections and their chapters in reading order, per language (computed once).
-    listing: HashMap<Lang, Vec<Value>>,
+    listing: HashMap<Lang, Vec<SectionEntry>>,
     /// Content files left out because their URL belongs to something else
     /// (see [`Site::path_conflicts`]).
     refused: BTreeSet<String>,
@@ -64,92 +87,25 @@ pub const RESERVED: &[&str] = &[
     crate::output::MARKER,
 ];
 
-/// One output page: which page key, in which language.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Route {
-    pub key: String,
-    pub kind: PageKind,
-    pub lang: Lang,
-}
-
-impl Route {
-    /// URL path from the site root, without a leading slash: `en/foundations/softmax/`.
-    pub fn url(&self) -> String {
-        url_of(&self.key, self.lang)
-    }
-
-    pub fn output_file(&self) -> String {
-        format!("{}index.html", self.url())
-    }
-}
-
-fn url_of(key: &str, lang: Lang) -> String {
-    if key.is_empty() {
-        lang.url_prefix().to_string()
-    } else {
-        format!("{}{key}/", lang.url_prefix())
-    }
-}
-
-/// `../` once per folder level of a URL path, so that links work under any base path.
-pub(crate) fn root_prefix(url: &str) -> String {
-    "../".repeat(url.matches('/').count())
-}
-
-/// A rendered output page and what it found.
-pub struct RenderedPage {
-    pub route: Route,
-    pub html: Result<String, String>,
-    pub texts: Vec<SearchText>,
-    pub diagnostics: Vec<Diagnostic>,
-    pub stats: Stats,
-    /// What study mode takes from a chapter (its answers, its Anki notes).
-    pub study: Option<crate::study::Chapter>,
-}
-
-/// Receives each output file (path below the site root, bytes).
-pub type Sink<'a> = dyn Fn(String, Vec<u8>) -> anyhow::Result<()> + Sync + 'a;
-
-/// What a build found, besides the files it produced.
-pub struct Report {
-    pub diagnostics: Vec<Diagnostic>,
-    pub summary: Summary,
-    /// What search can find on every page, in its own language.
-    pub texts: Vec<(Route, Vec<SearchText>)>,
-    /// Every chapter route's Anki notes, for the decks.
-    pub notes: BTreeMap<Route, Vec<crate::study::anki::Note>>,
-}
-
-/// Everything a build produces, in memory.
-pub struct Output {
-    /// Output path → bytes.
-    pub files: BTreeMap<String, Vec<u8>>,
-    /// Output path → content file to copy.
-    pub copies: BTreeMap<String, PathBuf>,
-    pub report: Report,
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Summary {
-    pub pages: usize,
-    /// Documents (questions × languages) in the search index, and the time
-    /// to build it and write its files.
-    pub search_docs: usize,
-    pub search_time: std::time::Duration,
-    pub questions: usize,
-    pub stats: Stats,
-    pub errors: usize,
-    pub warnings: usize,
-}
-
 impl Site {
     /// Loads and parses a content folder.
     pub fn load(content_dir: &Path, config: Config, drafts: bool) -> Site {
+        Site::from_loaded(content_dir, source::load_dir(content_dir), config, drafts)
+    }
+
+    /// A site from a content folder's files as [`source::load_dir`] read
+    /// them (`serve` also keeps their hashes, so it reads them only once).
+    pub fn from_loaded(
+        content_dir: &Path,
+        loaded: source::Loaded,
+        config: Config,
+        drafts: bool,
+    ) -> Site {
         let source::Loaded {
             files,
             assets,
             mut diagnostics,
-        } = source::load_dir(content_dir);
+        } = loaded;
         let mut site = Site::from_sources(&files, assets, config, drafts);
         site.content_dir = content_dir.to_path_buf();
         if let Ok(text) = std::fs::read_to_string(content_dir.join("glossary.tsv")) {
@@ -480,7 +436,7 @@ impl Site {
 
     /// Chapters directly in a section (`""` for the root), in reading order
     /// (computed once per listing change: every page asks for its section's).
-    fn chapters_in(&self, section: &str) -> &[String] {
+    pub fn chapters_in(&self, section: &str) -> &[String] {
         self.chapters.get(section).map_or(&[], Vec::as_slice)
     }
 
@@ -573,26 +529,6 @@ impl Site {
             .unwrap_or_else(|| "Notes".to_string())
     }
 
-    /// What templates see as `site` in `lang`.
-    pub fn site_context(&self, lang: Lang) -> Value {
-        let description = self.config.description(lang);
-        let description = if description.is_empty() {
-            self.page_or_fallback("", lang)
-                .and_then(|p| p.front.description.clone())
-                .unwrap_or_default()
-        } else {
-            description.to_string()
-        };
-        json!({
-            "title": self.site_title(lang),
-            "description": description,
-            "search": self.config.search,
-            "playground": self.has_playground_pages(),
-            "study": self.config.study,
-        })
-    }
-
-    /// The title shown for `key` in `lang` (chapter titles in listings, search results).
     pub(crate) fn title_of(&self, key: &str, lang: Lang) -> String {
         match self.page_or_fallback(key, lang) {
             Some(page) if !page.title.is_empty() => page.title.clone(),
@@ -643,451 +579,45 @@ impl Site {
     }
 
     /// Every section with its chapters, for one language.
-    fn sections_listing(&self, lang: Lang) -> Vec<Value> {
+    fn sections_listing(&self, lang: Lang) -> Vec<SectionEntry> {
         let section = |key: &str| {
-            let chapters: Vec<Value> = self
+            let chapters: Vec<ChapterEntry> = self
                 .chapters_in(key)
                 .iter()
-                .map(|c| json!({ "key": c, "title": self.title_of(c, lang), "url": url_of(c, lang), "count": self.question_count(c, lang) }))
+                .map(|c| ChapterEntry {
+                    key: c.clone(),
+                    title: self.title_of(c, lang),
+                    url: url_of(c, lang),
+                    count: self.question_count(c, lang),
+                })
                 .collect();
-            json!({ "title": self.title_of(key, lang), "url": url_of(key, lang), "key": key,
-                    "count": chapters.iter().map(|c| c["count"].as_u64().unwrap_or(0)).sum::<u64>(),
-                    "description": self.page_or_fallback(key, lang).and_then(|p| p.front.description.clone()),
-                    "chapters": chapters })
+            SectionEntry {
+                key: key.to_string(),
+                title: self.title_of(key, lang),
+                url: url_of(key, lang),
+                count: chapters.iter().map(|c| c.count).sum(),
+                description: self
+                    .page_or_fallback(key, lang)
+                    .and_then(|p| p.front.description.clone()),
+                chapters,
+            }
         };
-        let mut sections: Vec<Value> = self.ordered_sections().iter().map(|k| section(k)).collect();
+        let mut sections: Vec<SectionEntry> =
+            self.ordered_sections().iter().map(|k| section(k)).collect();
         if !self.chapters_in("").is_empty() {
+            // Chapters at the top of the folder: a section without a
+            // title of its own (the theme names it, see `context::nav`).
             let mut root = section("");
-            root["title"] = json!(if lang == Lang::Zh { "笔记" } else { "Notes" });
+            root.title = String::new();
             sections.insert(0, root);
         }
         sections
     }
 
-    /// The sidebar: every section, with chapters listed only for the one being read
-    /// (listing all of them on every page would make a large site's pages heavy).
-    pub(crate) fn nav(&self, lang: Lang, open_section: Option<&str>) -> Value {
-        self.nav_around(lang, open_section, None)
-    }
-
-    /// [`Site::nav`] for a chapter page: in a large section only the chapters
-    /// around `current` are listed, with how many more there are (the section
-    /// page lists them all), so a page's size does not grow with its section.
-    pub(crate) fn nav_around(
-        &self,
-        lang: Lang,
-        open_section: Option<&str>,
-        current: Option<&str>,
-    ) -> Value {
-        /// Chapters listed in a chapter page's sidebar, at most.
-        const WINDOW: usize = 41;
-        let sections = self.listing.get(&lang).map_or(&[][..], Vec::as_slice);
-        // Built field by field rather than cloned and trimmed: cloning every
-        // section's chapter list for every page was a quarter of a large build.
-        Value::Array(
-            sections
-                .iter()
-                .map(|s| {
-                    let open = open_section.is_none_or(|k| s["key"] == k);
-                    let mut entry: serde_json::Map<String, Value> = s
-                        .as_object()
-                        .into_iter()
-                        .flatten()
-                        .filter(|(field, _)| *field != "chapters")
-                        .map(|(field, value)| (field.clone(), value.clone()))
-                        .collect();
-                    entry.insert("open".into(), json!(open));
-                    let all = s["chapters"].as_array().map_or(&[][..], Vec::as_slice);
-                    let (from, to) = match current {
-                        Some(key) if open && all.len() > WINDOW => {
-                            let at = all.iter().position(|c| c["key"] == key).unwrap_or(0);
-                            let from = at.saturating_sub(WINDOW / 2).min(all.len() - WINDOW);
-                            (from, from + WINDOW)
-                        }
-                        _ => (0, all.len()),
-                    };
-                    let chapters = if open {
-                        all[from..to].to_vec()
-                    } else {
-                        Vec::new()
-                    };
-                    entry.insert("chapters".into(), Value::Array(chapters));
-                    if open {
-                        entry.insert("more_before".into(), json!(from));
-                        entry.insert("more_after".into(), json!(all.len() - to));
-                    }
-                    Value::Object(entry)
-                })
-                .collect(),
-        )
-    }
-
-    /// Renders the markdown of one content page. The reader-dependent parts
-    /// are placeholders (see [`markdown::localize`]), so one rendering serves
-    /// the page and its stand-in in the other language.
-    pub fn render_markdown(&self, page: &Page) -> markdown::Rendered {
-        let cx = PageContext {
-            display_path: &page.display_path,
-            rel_path: &page.rel_path,
-            lang: page.lang,
-            body_line: page.body_line,
-            resolver: self,
-        };
-        let mut rendered = markdown::render(&page.body, &cx);
-        // Study mode folds answers: each one in an element of its own.
-        if self.config.study {
-            if let Some(html) = crate::study::answers::wrap(&rendered.html, &rendered.outline) {
-                rendered.html = html;
-            }
-        }
-        rendered
-    }
-
-    /// Renders one output page from scratch (what `serve` calls for a changed file).
-    pub fn render_page(&self, route: &Route, theme: &Theme) -> RenderedPage {
-        let rendered = self
-            .page_or_fallback(&route.key, route.lang)
-            .map(|p| self.render_markdown(p));
-        self.render_route(route, theme, rendered)
-    }
-
-    /// Fills the page template for `route` around an already rendered body.
-    fn render_route(
-        &self,
-        route: &Route,
-        theme: &Theme,
-        rendered: Option<markdown::Rendered>,
-    ) -> RenderedPage {
-        let url = route.url();
-        let root = root_prefix(&url);
-        let own = self.page(&route.key, route.lang);
-        let shown = self.page_or_fallback(&route.key, route.lang);
-        let other = route.lang.other();
-        let chapters = self.chapters_in(route.key.rsplit_once('/').map_or("", |(s, _)| s));
-        let position = chapters.iter().position(|k| *k == route.key);
-        let neighbour = |i: Option<usize>| {
-            i.and_then(|i| chapters.get(i)).map(
-                |k| json!({ "title": self.title_of(k, route.lang), "url": url_of(k, route.lang) }),
-            )
-        };
-        let toc: Vec<Value> = rendered.as_ref().map_or_else(Vec::new, |r| {
-            r.outline
-                .entries
-                .iter()
-                .filter(|e| e.in_toc)
-                .map(|e| {
-                    json!({ "id": e.id, "title": e.title, "question": e.is_question,
-                                 "title_html": markdown::math::inline_html(&e.title) })
-                })
-                .collect()
-        });
-        let partner_ids: Vec<&str> = self
-            .page(&route.key, other)
-            .map_or_else(Vec::new, |p| p.anchors.iter().map(String::as_str).collect());
-        let section_key = shown.and_then(|p| p.section_key()).unwrap_or("");
-        let context = json!({
-            "lang": self.display_lang(route.lang).code(),
-            "prefix": route.lang.url_prefix(),
-            "root": root,
-            "base_url": self.config.base_url(),
-            "site": self.site_context(route.lang),
-            "t": self.display_lang(route.lang).ui_strings(),
-            "nav": self.nav_around(route.lang, match route.kind {
-                PageKind::Home => None,
-                PageKind::Section => Some(&route.key),
-                PageKind::Chapter => Some(section_key),
-            }, (route.kind == PageKind::Chapter).then_some(route.key.as_str())),
-            "page": {
-                "kind": format!("{:?}", route.kind).to_lowercase(),
-                "key": route.key,
-                "url": url,
-                "title": self.title_of(&route.key, route.lang),
-                "description": shown.and_then(|p| p.front.description.clone()),
-                "tags": shown.map_or(&[][..], |p| &p.front.tags[..]),
-                "date": shown.and_then(|p| p.front.date.clone()),
-                "extra": shown.map(|p| &p.front.extra),
-                "content": rendered.as_ref().map(|r| markdown::localize(&r.html, &root, route.lang, self.display_lang(route.lang))),
-                "content_lang": self.display_lang(shown.map_or(route.lang, |p| p.lang)).code(),
-                // Pages with a widget load its script (decided here: a template
-                // test on the content would copy and escape the whole page).
-                "playground": rendered.as_ref().is_some_and(|r| r.stats.playgrounds > 0),
-                "fallback": own.is_none() && shown.is_some(),
-                "toc": toc,
-                "question_count": toc.iter().filter(|e| e["question"] == true).count(),
-                // Titles that carry the author's own numbers (`5.3 …`, `1、…`) are
-                // listed without a second number.
-                "toc_numbered": rendered.as_ref().is_some_and(|r| r.outline.questions().any(|q| {
-                    markdown::outline::strip_numbering(&q.title).len() != q.title.len()
-                })),
-                "section": { "title": self.title_of(section_key, route.lang), "url": url_of(section_key, route.lang) },
-                "prev": neighbour(position.and_then(|p| p.checked_sub(1))),
-                "next": neighbour(position.map(|p| p + 1)),
-                "translation": self.translation(
-                    other,
-                    &url_of(&route.key, other),
-                    own.is_some() && self.page(&route.key, other).is_some(),
-                    &partner_ids,
-                ),
-            },
-        });
-        let template = template_of(route.kind);
-        let study = rendered.as_ref().zip(shown).and_then(|(r, p)| {
-            crate::phases::timed(Phase::Study, || crate::study::chapter(self, route, p, r))
-        });
-        let (texts, mut diagnostics, stats) = match rendered {
-            Some(r) if own.is_some() => (r.texts, r.diagnostics, r.stats),
-            _ => (Vec::new(), Vec::new(), Stats::default()),
-        };
-        let html = crate::phases::timed(Phase::Templates, || theme.render(template, context));
-        if let Err(message) = &html {
-            diagnostics.push(Diagnostic::error(
-                template,
-                (1, 1),
-                Kind::Template,
-                message.clone(),
-            ));
-        }
-        RenderedPage {
-            route: route.clone(),
-            html,
-            texts,
-            diagnostics,
-            stats,
-            study,
-        }
-    }
-
-    /// Renders every output file and hands each to `sink` as soon as it is
-    /// ready: `build` writes it straight to disk, `check` drops it, `serve` and
-    /// tests keep it in memory. Both language versions of a page share one
-    /// markdown rendering.
-    pub fn render_each(&self, theme: &Theme, sink: &Sink<'_>) -> anyhow::Result<Report> {
-        self.render_each_keeping(theme, sink, false)
-    }
-
-    /// [`Site::render_each`]; `keep_texts` keeps every page's search texts
-    /// in the report (`serve` rebuilds the index from them), which a build
-    /// does not need: each page's texts go into the index as it renders.
-    fn render_each_keeping(
-        &self,
-        theme: &Theme,
-        sink: &Sink<'_>,
-        keep_texts: bool,
-    ) -> anyhow::Result<Report> {
-        let outputs = plan::outputs(self, theme);
-        let routes: Vec<&Route> = outputs
-            .iter()
-            .filter_map(|o| match &o.renderer {
-                Renderer::Page(route) => Some(route),
-                _ => None,
-            })
-            .collect();
-        let mut by_key: BTreeMap<&str, Vec<&Route>> = BTreeMap::new();
-        for &route in &routes {
-            by_key.entry(route.key.as_str()).or_default().push(route);
-        }
-        let groups: Vec<Vec<&Route>> = by_key.into_values().collect();
-        let index = self
-            .config
-            .search
-            .then(|| crate::search_index::IndexBuilder::new(&self.glossary));
-        let rendered: Vec<anyhow::Result<Vec<RenderedPage>>> = groups
-            .par_iter()
-            .enumerate()
-            .map(|(g, group)| {
-                let mut bodies: HashMap<(Lang, PageKind), markdown::Rendered> = HashMap::new();
-                let mut pages = Vec::with_capacity(group.len());
-                for route in group {
-                    let shown = self.page_or_fallback(&route.key, route.lang);
-                    let body = shown.map(|p| {
-                        bodies
-                            .entry((p.lang, p.kind))
-                            .or_insert_with(|| self.render_markdown(p))
-                            .clone()
-                    });
-                    let mut page = self.render_route(route, theme, body);
-                    if let Ok(html) = std::mem::replace(&mut page.html, Ok(String::new())) {
-                        sink(route.output_file(), html.into_bytes())?;
-                    } else {
-                        page.html = Err(String::new());
-                    }
-                    if let Some(index) = index.as_ref().filter(|_| !page.texts.is_empty()) {
-                        let position = (g as u64) << 16 | pages.len() as u64;
-                        let chapter = self.title_of(&route.key, route.lang);
-                        index.add_page(position, route, &chapter, &page.texts);
-                    }
-                    if !keep_texts {
-                        page.texts = Vec::new();
-                    }
-                    pages.push(page);
-                }
-                Ok(pages)
-            })
-            .collect();
-
-        let mut report = Report {
-            diagnostics: self.diagnostics.clone(),
-            summary: Summary::default(),
-            texts: Vec::new(),
-            notes: BTreeMap::new(),
-        };
-        for page in rendered
-            .into_iter()
-            .collect::<anyhow::Result<Vec<_>>>()?
-            .into_iter()
-            .flatten()
-        {
-            report.summary.stats += page.stats;
-            report.summary.pages += usize::from(page.html.is_ok());
-            report.diagnostics.extend(page.diagnostics);
-            if let Some(study) = page.study {
-                report.notes.insert(page.route.clone(), study.notes);
-            }
-            if !page.texts.is_empty() {
-                report.texts.push((page.route, page.texts));
-            }
-        }
-        // Everything else the plan lists, but what is built from all the
-        // pages (the search index, the Anki decks: below) and content files
-        // (copied by the caller).
-        for output in &outputs {
-            let r = &output.renderer;
-            if r.is_aggregate() || matches!(r, Renderer::Page(_) | Renderer::Asset(_)) {
-                continue;
-            }
-            match self.render_output(theme, output) {
-                Ok(bytes) => sink(output.path.clone(), bytes)?,
-                Err(d) => report.diagnostics.push(d),
-            }
-        }
-        report.diagnostics.extend(self.asset_copies(theme).1);
-        if let Some(index) = index {
-            let started = std::time::Instant::now();
-            // In parallel: the index is a few thousand small files, spread
-            // over folders so that they can be created at the same time.
-            report.summary.search_docs =
-                index.finish(&|name, text| sink(format!("search/{name}"), text.into_bytes()))?;
-            report.summary.search_time = started.elapsed();
-        }
-        for output in &outputs {
-            if let Renderer::AnkiDeck(lang) = output.renderer {
-                sink(
-                    output.path.clone(),
-                    crate::study::deck(self, lang, &report.notes),
-                )?;
-            }
-        }
-        report.summary.questions = self
-            .pages
-            .iter()
-            .filter(|p| p.kind == PageKind::Chapter)
-            .map(|p| p.questions.len())
-            .sum();
-        report
-            .diagnostics
-            .sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
-        report.diagnostics.dedup();
-        report.summary.errors = report
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count();
-        report.summary.warnings = report.diagnostics.len() - report.summary.errors;
-        Ok(report)
-    }
-
-    /// Renders one output of the plan other than a content page, the search
-    /// index and a copied file (`build` and `serve` both come here).
-    pub fn render_output(
-        &self,
-        theme: &Theme,
-        output: &plan::Output,
-    ) -> Result<Vec<u8>, Diagnostic> {
-        let template_error = |template: &str, message: String| {
-            Diagnostic::error(template, (1, 1), Kind::Template, message)
-        };
-        match &output.renderer {
-            Renderer::Page(route) => {
-                let page = self.render_page(route, theme);
-                page.html
-                    .map(String::into_bytes)
-                    .map_err(|m| template_error(template_of(route.kind), m))
-            }
-            Renderer::PlayGallery(lang) => crate::play::render_gallery(self, theme, *lang)
-                .map(String::into_bytes)
-                .map_err(|m| template_error("play-index.html", m)),
-            Renderer::PlayAlgorithm(algo, lang) => {
-                crate::play::render_algorithm(self, theme, algo, *lang)
-                    .map(String::into_bytes)
-                    .map_err(|m| template_error("play.html", m))
-            }
-            Renderer::PlayPreview(algo) => Ok(crate::play::render_preview(algo).into_bytes()),
-            Renderer::Redirect(route) => Ok(self.render_redirect(&output.path, route).into_bytes()),
-            Renderer::NotFound => self
-                .render_not_found(theme)
-                .map(String::into_bytes)
-                .map_err(|m| template_error("404.html", m)),
-            Renderer::Sitemap => Ok(self.sitemap(&self.routes()).into_bytes()),
-            Renderer::ThemeStatic => Ok(theme
-                .static_files
-                .get(&output.path)
-                .cloned()
-                .unwrap_or_default()),
-            Renderer::Asset(source) => std::fs::read(source).map_err(|err| {
-                Diagnostic::error(
-                    &source.display().to_string(),
-                    (1, 1),
-                    Kind::Io,
-                    format!("cannot read: {err}"),
-                )
-            }),
-            Renderer::SearchIndex => Err(Diagnostic::error(
-                "search/",
-                (1, 1),
-                Kind::Internal,
-                "the search index is built from every page's texts, not alone".to_string(),
-            )),
-            Renderer::Drill(lang) => crate::study::render_drill(self, theme, *lang)
-                .map(String::into_bytes)
-                .map_err(|m| template_error("drill.html", m)),
-            Renderer::StudyQuestions(lang) => Ok(crate::study::questions_json(self, *lang)),
-            Renderer::AnkiDeck(_) => Err(Diagnostic::error(
-                &output.path,
-                (1, 1),
-                Kind::Internal,
-                "the Anki deck is built from every chapter's notes, not alone".to_string(),
-            )),
-        }
-    }
-
-    /// Renders the whole site in memory.
-    pub fn render(&self, theme: &Theme) -> Output {
-        let files = std::sync::Mutex::new(BTreeMap::new());
-        let sink = |path: String, bytes: Vec<u8>| {
-            files
-                .lock()
-                .map_err(|_| anyhow::anyhow!("render thread panicked"))?
-                .insert(path, bytes);
-            Ok(())
-        };
-        let report = self
-            .render_each_keeping(theme, &sink, true)
-            .unwrap_or_else(|err| Report {
-                diagnostics: vec![Diagnostic::error(
-                    "site",
-                    (1, 1),
-                    Kind::Render,
-                    err.to_string(),
-                )],
-                summary: Summary::default(),
-                texts: Vec::new(),
-                notes: BTreeMap::new(),
-            });
-        Output {
-            files: files.into_inner().unwrap_or_default(),
-            copies: self.asset_copies(theme).0,
-            report,
-        }
+    /// Every section with its chapters in reading order, in `lang` (what the
+    /// sidebar, the home page and study mode list).
+    pub fn listing(&self, lang: Lang) -> &[SectionEntry] {
+        self.listing.get(&lang).map_or(&[], Vec::as_slice)
     }
 
     /// Content files copied as they are (images …): output path → source
@@ -1110,59 +640,6 @@ impl Site {
             }
         }
         (copies, refused)
-    }
-
-    /// The `404.html` page (public so that `serve` can refresh it alone).
-    pub fn render_not_found(&self, theme: &Theme) -> Result<String, String> {
-        let context = json!({
-            "lang": "zh", "root": self.config.base_path(), "base_url": self.config.base_url(),
-            "site": self.site_context(Lang::Zh), "prefix": "",
-            "t": Lang::Zh.ui_strings(), "t_en": Lang::En.ui_strings(), "nav": self.nav(Lang::Zh, Some("")),
-            "page": { "kind": "404", "key": "", "url": "404.html", "title": "404",
-                      "translation": self.translation(Lang::En, &url_of("", Lang::En), false, &[]) },
-        });
-        theme.render("404.html", context)
-    }
-
-    /// The language switch of a page (`page.translation` in templates): the
-    /// same page in `other` at `url`, whose `exists` says whether it is a real
-    /// translation and `ids` its question ids. None on a site in one
-    /// language: there is no switch to show.
-    pub(crate) fn translation(
-        &self,
-        other: Lang,
-        url: &str,
-        exists: bool,
-        ids: &[&str],
-    ) -> Option<Value> {
-        self.languages().contains(&other).then(|| {
-            json!({ "lang": other.code(), "name": other.native_name(), "url": url,
-                    "exists": exists, "ids": ids })
-        })
-    }
-
-    /// `sitemap.xml` for `routes`.
-    pub fn sitemap(&self, routes: &[Route]) -> String {
-        let base = self.config.base_url();
-        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-        let pages = routes
-            .iter()
-            .filter(|r| self.page(&r.key, r.lang).is_some() || r.kind != PageKind::Chapter)
-            .map(Route::url)
-            .chain(if self.has_playground_pages() {
-                crate::play::urls(self.languages())
-            } else {
-                Vec::new()
-            });
-        for url in pages {
-            xml.push_str(&format!(
-                "  <url><loc>{}{}</loc></url>\n",
-                markdown::escape_html(&base),
-                markdown::escape_html(&url)
-            ));
-        }
-        xml.push_str("</urlset>\n");
-        xml
     }
 }
 
@@ -1207,22 +684,6 @@ impl Site {
             }
         }
         out
-    }
-
-    /// A page that sends the reader (and search engines) to `route`'s URL.
-    pub fn render_redirect(&self, from: &str, route: &Route) -> String {
-        let target = format!(
-            "{}{}",
-            root_prefix(from.trim_end_matches("index.html")),
-            route.url()
-        );
-        let target = markdown::escape_html(&target);
-        format!(
-            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>\
-             <link rel=\"canonical\" href=\"{target}\"><meta http-equiv=\"refresh\" content=\"0; url={target}\">\
-             </head><body><p><a href=\"{target}\">{title}</a></p></body></html>\n",
-            title = markdown::escape_html(&self.title_of(&route.key, route.lang)),
-        )
     }
 }
 
@@ -1292,15 +753,6 @@ fn natural_key(text: &str) -> Vec<(u64, String)> {
     key
 }
 
-/// The template a page of this kind is rendered with.
-pub(crate) fn template_of(kind: PageKind) -> &'static str {
-    match kind {
-        PageKind::Home => "home.html",
-        PageKind::Section => "section.html",
-        PageKind::Chapter => "page.html",
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -1330,8 +782,6 @@ pub(crate) mod tests {
         for url in ["", "en/", "a/", "en/a/", "a/x/", "en/a/x/", "y/", "en/y/"] {
             assert!(urls.contains(&url.to_string()), "{url} in {urls:?}");
         }
-        assert_eq!(root_prefix("en/a/x/"), "../../../");
-        assert_eq!(root_prefix(""), "");
     }
 
     #[test]
@@ -1396,33 +846,6 @@ pub(crate) mod tests {
         );
         assert_eq!(s.page("a/z", Lang::Zh).unwrap().title, "Z");
         assert_eq!(s.routes().len(), 4, "a new chapter");
-    }
-
-    #[test]
-    fn a_chapter_page_lists_a_window_of_a_large_section() {
-        let files: Vec<(String, String)> = (0..100)
-            .map(|i| (format!("s/c{i:03}.md"), format!("# C{i:03}\n")))
-            .collect();
-        let refs: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
-        let s = site(&refs);
-        let nav = s.nav_around(Lang::Zh, Some("s"), Some("s/c050"));
-        let section = &nav[0];
-        let shown = section["chapters"].as_array().unwrap();
-        assert_eq!(shown.len(), 41);
-        assert!(shown.iter().any(|c| c["key"] == "s/c050"));
-        assert_eq!(
-            section["more_before"].as_u64().unwrap() + section["more_after"].as_u64().unwrap(),
-            59
-        );
-        let full = s.nav(Lang::Zh, Some("s"));
-        assert_eq!(
-            full[0]["chapters"].as_array().unwrap().len(),
-            100,
-            "the section page lists all"
-        );
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! `templates/` and `static/` folders, override it file by file.
 
 use crate::code_css;
+use crate::i18n::{self, Strings};
+use crate::lang::Lang;
 use anyhow::Context as _;
 use include_dir::{include_dir, Dir};
 use std::collections::BTreeMap;
@@ -18,6 +20,8 @@ pub struct Theme {
     tera: tera::Tera,
     /// Output path (below the site root) → bytes.
     pub static_files: BTreeMap<String, Vec<u8>>,
+    /// Interface strings, Chinese then English (see [`Theme::strings`]).
+    strings: [Strings; 2],
 }
 
 impl Theme {
@@ -71,17 +75,48 @@ impl Theme {
                 }
             }
         }
+        let strings = Lang::ALL.map(|lang| {
+            let file = format!("i18n/{}.toml", lang.code());
+            let own = [site_root.join(&file), theme_dir.join(&file)]
+                .into_iter()
+                .find(|path| path.is_file())
+                .map(|path| {
+                    std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))
+                })
+                .transpose()?;
+            Strings::parse(i18n::default_source(lang), own.as_deref())
+                .with_context(|| format!("{file} of the theme"))
+        });
+        let [zh, en] = strings;
+        let strings = [zh?, en?];
         let mut tera = tera::Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
         // Tera's default also escapes `/`, which makes every URL unreadable in the output.
         tera.set_escape_fn(crate::markdown::escape_html);
         tera.add_raw_templates(templates.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .map_err(|e| anyhow::anyhow!("template error: {}", describe_tera_error(&e)))?;
-        Ok(Theme { tera, static_files })
+        Ok(Theme {
+            tera,
+            static_files,
+            strings,
+        })
     }
 
-    pub fn render(&self, template: &str, context: serde_json::Value) -> Result<String, String> {
-        let context = tera::Context::from_value(context).map_err(|e| describe_tera_error(&e))?;
+    /// The interface strings in `lang`.
+    pub fn strings(&self, lang: Lang) -> &Strings {
+        &self.strings[usize::from(lang == Lang::En)]
+    }
+
+    /// Renders `template` with a context (one of `context.rs`'s types); an
+    /// `Err` carries Tera's message.
+    pub fn render(
+        &self,
+        template: &str,
+        context: &impl serde::Serialize,
+    ) -> Result<String, String> {
+        let context =
+            tera::Context::from_serialize(context).map_err(|e| describe_tera_error(&e))?;
         self.tera
             .render(template, &context)
             .map_err(|e| describe_tera_error(&e))
@@ -172,7 +207,7 @@ mod tests {
         std::fs::write(dir.join("templates/404.html"), "custom {{ 1 + 1 }}").unwrap();
         let theme = Theme::load(&dir, "default").unwrap();
         assert_eq!(
-            theme.render("404.html", serde_json::json!({})).unwrap(),
+            theme.render("404.html", &serde_json::json!({})).unwrap(),
             "custom 2"
         );
         std::fs::remove_dir_all(dir).unwrap();

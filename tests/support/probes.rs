@@ -4,7 +4,7 @@
 //! words. Shared by `tests/search_ranking.rs` and `benches/search.rs`.
 
 use generator::content::classify;
-use generator::site::Route;
+use generator::route::Route;
 use search::engine::{Engine, Filter};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

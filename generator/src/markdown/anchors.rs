@@ -26,9 +26,9 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, outline: &Outline, cx: &Pass<'_>) -> V
         } else {
             "group"
         };
+        let label = escape_html(cx.strings.get("permalink"));
         let permalink = format!(
-            "<a class=\"permalink\" href=\"#{id}\" aria-label=\"{}\" title=\"{}\">#</a>",
-            cx.t_permalink, cx.t_permalink
+            "<a class=\"permalink\" href=\"#{id}\" aria-label=\"{label}\" title=\"{label}\">#</a>"
         );
         match (entry.shape, event) {
             (

@@ -7,6 +7,7 @@
 //! engine start per thread), with the same formulas accepted; its errors are typed. The theme ships the CSS and fonts of exactly that KaTeX version.
 //! Results are cached per thread by (display mode, source): notes repeat formulas.
 
+use super::math_spans::Piece;
 use super::outline::Spanned;
 use super::Pass;
 use crate::diagnostics::Kind;
@@ -207,32 +208,17 @@ fn stable_svg_attributes(html: &str) -> String {
 }
 
 /// A short text that may hold `$…$` formulas (a question title in the table
-/// of contents) as HTML: the text escaped, each formula rendered. A `$` that
-/// opens no formula (`$5 and $10`) stays text, like in markdown.
+/// of contents) as HTML: the text escaped, each formula rendered. Formulas
+/// are found as in a page body ([`super::math_spans::pieces`]).
 pub fn inline_html(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('$') {
-        let after = &rest[open + 1..];
-        let close = after.find('$').filter(|&end| {
-            let tex = &after[..end];
-            !tex.is_empty() && !tex.starts_with(' ') && !tex.ends_with(' ')
-        });
-        let Some(end) = close else {
-            out.push_str(&super::escape_html(&rest[..open + 1]));
-            rest = after;
-            continue;
-        };
-        out.push_str(&super::escape_html(&rest[..open]));
-        let tex = &after[..end];
-        match render_formula(tex, false) {
-            Ok(html) => out.push_str(&html),
-            Err(_) => out.push_str(&super::escape_html(&format!("${tex}$"))),
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(&super::escape_html(rest));
-    out
+    super::math_spans::pieces(text)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => super::escape_html(text),
+            Piece::Math(tex) => render_formula(&tex, false)
+                .unwrap_or_else(|_| super::escape_html(&format!("${tex}$"))),
+        })
+        .collect()
 }
 
 /// Finds `\ ` used as a row separator inside `cases`/`aligned`-like

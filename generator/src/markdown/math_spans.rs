@@ -99,6 +99,34 @@ pub const TEX_COMMANDS: &[&str] = &[
     "neq",
 ];
 
+/// A piece of a short text (a question title): text, or a formula's TeX.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece<'a> {
+    Text(&'a str),
+    /// The TeX between the delimiters.
+    Math(String),
+}
+
+/// Splits a short text into text and formulas by the rules of a page body,
+/// so that a title shows the same formulas in the table of contents, the
+/// study deck and the page (`$5 and $10` stays text; `$ x $` is a formula).
+pub fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let found = MathSource::new(text);
+    let mut out = Vec::new();
+    let mut at = 0;
+    for span in &found.spans {
+        if span.range.start > at {
+            out.push(Piece::Text(&text[at..span.range.start]));
+        }
+        out.push(Piece::Math(span.tex.clone()));
+        at = span.range.end;
+    }
+    if at < text.len() {
+        out.push(Piece::Text(&text[at..]));
+    }
+    out
+}
+
 /// A page body with its formulas found and masked.
 pub struct MathSource<'a> {
     /// The body with each formula masked (same length as the body).
@@ -485,6 +513,25 @@ pub fn restore<'e>(events: Vec<Spanned<'e>>, spans: &[MathSpan]) -> Vec<Spanned<
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_title_splits_into_text_and_formulas_like_a_body() {
+        assert_eq!(
+            pieces("costs $5 and $10"),
+            [Piece::Text("costs $5 and $10")]
+        );
+        assert_eq!(
+            pieces("为什么 $ x^2 $ 与 $\\sqrt{d_k}$？"),
+            [
+                Piece::Text("为什么 "),
+                Piece::Math(" x^2 ".into()),
+                Piece::Text(" 与 "),
+                Piece::Math("\\sqrt{d_k}".into()),
+                Piece::Text("？"),
+            ]
+        );
+        assert_eq!(pieces(""), []);
+    }
+
     use super::*;
 
     fn formulas(body: &str) -> Vec<(String, bool)> {

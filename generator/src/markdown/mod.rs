@@ -22,6 +22,7 @@ pub mod search_text;
 pub mod toc;
 
 use crate::diagnostics::{Diagnostic, Kind, LineIndex};
+use crate::i18n::Strings;
 use crate::lang::Lang;
 use math_spans::MathSource;
 use outline::{Outline, Spanned};
@@ -103,7 +104,8 @@ pub struct Pass<'c> {
     pub rel_path: &'c str,
     pub lang: Lang,
     pub resolver: &'c dyn Resolver,
-    pub t_permalink: &'c str,
+    /// Interface strings in the page's language (permalinks, playground captions).
+    pub strings: &'c Strings,
     lines: LineIndex<'c>,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
@@ -140,6 +142,8 @@ pub struct PageContext<'c> {
     /// Lines of front matter before the body.
     pub body_line: usize,
     pub resolver: &'c dyn Resolver,
+    /// Interface strings in the page's language (the theme's).
+    pub strings: &'c Strings,
 }
 
 #[derive(Clone)]
@@ -159,17 +163,12 @@ pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
     let events = parse(&math);
     let outline = outline::find(&events);
     let texts = search_text::collect(&events, &outline);
-    let t_permalink = if page.lang == Lang::Zh {
-        "本题链接"
-    } else {
-        "Link to this question"
-    };
     let mut cx = Pass {
         display_path: page.display_path,
         rel_path: page.rel_path,
         lang: page.lang,
         resolver: page.resolver,
-        t_permalink,
+        strings: page.strings,
         lines: LineIndex::new(body, page.body_line),
         diagnostics: Vec::new(),
         stats: Stats::default(),
@@ -289,6 +288,7 @@ pub(crate) mod tests {
             lang: Lang::Zh,
             body_line: 0,
             resolver: &FakeSite,
+            strings: crate::i18n::builtin(Lang::Zh),
         };
         let mut rendered = render(md, &page);
         rendered.html = localize(&rendered.html, "../", Lang::Zh, Lang::Zh);

@@ -71,19 +71,8 @@ pub fn render(args: &str, offset: usize, cx: &mut Pass<'_>) -> String {
     }
     cx.stats.playgrounds += 1;
     let lang = super::LANG_CODE;
-    let (t_try, t_fallback, t_open) = if cx.lang == Lang::Zh {
-        (
-            "动手试一试",
-            "交互演示需要 JavaScript；点击打开演示页。",
-            "全屏打开",
-        )
-    } else {
-        (
-            "Try it yourself",
-            "The interactive demo needs JavaScript; open its page.",
-            "Open full page",
-        )
-    };
+    let [t_try, t_fallback, t_open] = ["playground", "playground_noscript", "playground_open"]
+        .map(|key| escape_html(cx.strings.get(key)));
     // The standalone page in the reader's language, through the placeholders
     // (one rendering serves both languages).
     let page = format!("{}{}play/{algo}/", super::ROOT, super::LANG_PREFIX);

@@ -15,11 +15,12 @@
 
 pub mod preview;
 
+use crate::context::{self, Frame, OwnPage};
 use crate::lang::Lang;
 use crate::markdown::playground::ids;
-use crate::site::{root_prefix, Site};
+use crate::site::Site;
 use crate::theme::Theme;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 /// URL path (from the site root, no leading slash) of the gallery in `lang`.
 pub fn gallery_url(lang: Lang) -> String {
@@ -43,7 +44,7 @@ pub fn urls(languages: &[Lang]) -> Vec<String> {
 
 /// The gallery `/play/` in `lang` (an `Err` carries the template's message).
 pub fn render_gallery(site: &Site, theme: &Theme, lang: Lang) -> Result<String, String> {
-    theme.render("play-index.html", gallery_context(site, lang))
+    theme.render("play-index.html", &gallery_context(site, theme, lang))
 }
 
 /// One algorithm's page `/play/<algo>/` in `lang`.
@@ -53,7 +54,7 @@ pub fn render_algorithm(
     algo: &str,
     lang: Lang,
 ) -> Result<String, String> {
-    theme.render("play.html", algo_context(site, algo, lang))
+    theme.render("play.html", &algo_context(site, theme, algo, lang))
 }
 
 /// The picture shown for `algo` without JavaScript and in link previews.
@@ -61,78 +62,139 @@ pub fn render_preview(algo: &str) -> String {
     preview::svg(algo)
 }
 
-/// What every page of the theme expects (`base.html`), for a playground page.
-fn common_context(site: &Site, lang: Lang, url: &str, other_url: &str, title: &str) -> Value {
-    let t_description = match lang {
-        Lang::Zh => "在浏览器里逐步运行面试常考算法：每一步的代码行、数值和图示。",
-        Lang::En => "Step through the algorithms interviewers ask for, in the browser: the code line, the values and a picture at every step.",
+/// The frame and `page` of a playground page (what `base.html` expects).
+fn frame<'a>(
+    site: &'a Site,
+    theme: &'a Theme,
+    lang: Lang,
+    url: &str,
+    other_url: &str,
+    title: &str,
+    description: &str,
+) -> Frame<'a, OwnPage<'a>> {
+    let page = OwnPage {
+        kind: "play",
+        key: url.trim_end_matches('/').to_string(),
+        url: url.to_string(),
+        title: title.to_string(),
+        description: Some(description.to_string()),
+        playground: Some(true),
+        translation: context::translation(site, lang.other(), other_url, true, Vec::new()),
     };
-    json!({
-        "lang": lang.code(),
-        "prefix": lang.url_prefix(),
-        "root": root_prefix(url),
-        "base_url": site.config.base_url(),
-        "site": site.site_context(lang),
-        "t": lang.ui_strings(),
-        "nav": site.nav(lang, Some("")),
-        "page": {
-            "kind": "play",
-            "key": url.trim_end_matches('/'),
-            "url": url,
-            "title": title,
-            "description": t_description,
-            "playground": true,
-            "translation": site.translation(lang.other(), other_url, true, &[]),
-        },
-    })
+    Frame::new(
+        site,
+        theme,
+        lang,
+        url,
+        context::nav(site, theme, lang, Some(""), None),
+        page,
+    )
 }
 
 fn titles(algo: &str, lang: Lang) -> (&'static str, &'static str) {
     crate::markdown::playground::describe(algo, lang).unwrap_or(("", ""))
 }
 
-fn gallery_context(site: &Site, lang: Lang) -> Value {
-    let title = match lang {
-        Lang::Zh => "算法演练场",
-        Lang::En => "Algorithm playground",
-    };
-    let mut context = common_context(
-        site,
-        lang,
-        &gallery_url(lang),
-        &gallery_url(lang.other()),
-        title,
-    );
-    let algos: Vec<Value> = ids()
-        .map(|id| {
-            let (title, summary) = titles(id, lang);
-            json!({ "id": id, "title": title, "summary": summary, "url": page_url(id, lang),
-                    "preview": format!("play/{id}/preview.svg") })
-        })
-        .collect();
-    context["algos"] = json!(algos);
-    context
+/// A card of the gallery (`algos`).
+#[derive(Serialize)]
+struct Card {
+    id: &'static str,
+    title: &'static str,
+    summary: &'static str,
+    url: String,
+    preview: String,
 }
 
-fn algo_context(site: &Site, algo: &str, lang: Lang) -> Value {
+#[derive(Serialize)]
+struct Gallery {
+    algos: Vec<Card>,
+}
+
+fn gallery_context<'a>(
+    site: &'a Site,
+    theme: &'a Theme,
+    lang: Lang,
+) -> Frame<'a, OwnPage<'a>, Gallery> {
+    let t = theme.strings(site.display_lang(lang));
+    let (title, description) = (t.get("play.title"), t.get("play.description"));
+    let algos = ids()
+        .map(|id| {
+            let (title, summary) = titles(id, lang);
+            Card {
+                id,
+                title,
+                summary,
+                url: page_url(id, lang),
+                preview: format!("play/{id}/preview.svg"),
+            }
+        })
+        .collect();
+    let (url, other) = (gallery_url(lang), gallery_url(lang.other()));
+    frame(site, theme, lang, &url, &other, title, description).with(Gallery { algos })
+}
+
+/// `algo` on an algorithm's page.
+#[derive(Serialize)]
+struct Algo<'a> {
+    id: &'a str,
+    title: &'static str,
+    summary: &'static str,
+    gallery: String,
+}
+
+#[derive(Serialize)]
+struct AlgoPage<'a> {
+    algo: Algo<'a>,
+    embed: Embed,
+}
+
+fn algo_context<'a>(
+    site: &'a Site,
+    theme: &'a Theme,
+    algo: &'a str,
+    lang: Lang,
+) -> Frame<'a, OwnPage<'a>, AlgoPage<'a>> {
     let (title, summary) = titles(algo, lang);
     let url = page_url(algo, lang);
-    let mut context = common_context(site, lang, &url, &page_url(algo, lang.other()), title);
-    context["page"]["description"] = json!(summary);
-    context["algo"] = json!({
-        "id": algo,
-        "title": title,
-        "summary": summary,
-        "gallery": gallery_url(lang),
-    });
-    context["embed"] = embed_snippets(&site.config.base_url(), algo, lang, title);
-    context
+    let alt = theme
+        .strings(site.display_lang(lang))
+        .fill("play.preview_alt", &[("title", title)]);
+    frame(
+        site,
+        theme,
+        lang,
+        &url,
+        &page_url(algo, lang.other()),
+        title,
+        summary,
+    )
+    .with(AlgoPage {
+        algo: Algo {
+            id: algo,
+            title,
+            summary,
+            gallery: gallery_url(lang),
+        },
+        embed: embed_snippets(&site.config.base_url(), algo, lang, title, &alt),
+    })
+}
+
+/// `embed`: the copy-paste snippets of the "Embed" panel.
+#[derive(Serialize)]
+struct Embed {
+    /// The site's public URL (or its path, when no `base_url` is configured).
+    base: String,
+    absolute: bool,
+    script: String,
+    iframe: String,
+    markdown: String,
 }
 
 /// The copy-paste snippets of the "Embed" panel. `base` is the site's public
 /// URL; when it is only a path (no `base_url` configured), the page's script
 /// rewrites it to the address the reader sees (`data-base` on the panel).
-fn embed_snippets(base: &str, algo: &str, lang: Lang, title: &str) -> Value {
+/// `alt` is the preview picture's text.
+fn embed_snippets(base: &str, algo: &str, lang: Lang, title: &str, alt: &str) -> Embed {
     let code = lang.code();
     let page = format!("{base}{}", page_url(algo, lang));
     let script = format!(
@@ -151,18 +213,14 @@ loading=\"lazy\" style=\"width:100%;height:720px;border:0\"></iframe>\n\
   }});\n\
 </script>"
     );
-    let alt = match lang {
-        Lang::Zh => format!("{title}：点击逐步演示"),
-        Lang::En => format!("{title}: click to step through it"),
-    };
     let markdown = format!("[![{alt}]({base}play/{algo}/preview.svg)]({page})");
-    json!({
-        "base": base,
-        "absolute": base.starts_with("http://") || base.starts_with("https://"),
-        "script": script,
-        "iframe": iframe,
-        "markdown": markdown,
-    })
+    Embed {
+        base: base.to_string(),
+        absolute: base.starts_with("http://") || base.starts_with("https://"),
+        script,
+        iframe,
+        markdown,
+    }
 }
 
 #[cfg(test)]
@@ -185,7 +243,7 @@ mod tests {
             ),
         ]);
         let theme = Theme::load(Path::new("/nonexistent"), "default").unwrap();
-        let output = site.render(&theme);
+        let output = crate::build::render(&site, &theme);
         let files = &output.files;
         let text = |path: &str| {
             String::from_utf8(

@@ -223,9 +223,9 @@ fn rebuild_loop(
     search: Sender<SearchInput>,
 ) {
     let mut stale: Vec<crate::plan::Output> = Vec::new();
-    let mut search_stale = false;
+    let mut aggregates_stale = false;
     loop {
-        let idle_work = !stale.is_empty() || search_stale;
+        let idle_work = !stale.is_empty() || aggregates_stale;
         let mut batch = if idle_work {
             match changes.recv_timeout(IDLE) {
                 Ok(batch) => batch,
@@ -234,7 +234,8 @@ fn rebuild_loop(
                         if let Some(input) = workspace.search_input() {
                             let _ = search.send(input);
                         }
-                        search_stale = false;
+                        apply(&files, workspace.decks());
+                        aggregates_stale = false;
                     } else {
                         let at = stale.len().saturating_sub(REFRESH_CHUNK);
                         let chunk = stale.split_off(at);
@@ -274,12 +275,12 @@ fn rebuild_loop(
         }
         if complete {
             stale.clear();
-            search_stale = false;
+            aggregates_stale = false;
         } else {
             if outcome.refresh_needed {
                 stale = workspace.listing_outputs();
             }
-            search_stale |= outcome.search_stale;
+            aggregates_stale |= outcome.aggregates_stale;
         }
     }
 }

@@ -97,7 +97,11 @@ impl SitePaths {
             if is_scratch(&rel) {
                 return;
             }
-            if rel.starts_with("templates/") || rel == "templates" {
+            // Interface strings reach every page, like a template.
+            if ["templates", "i18n"]
+                .iter()
+                .any(|dir| rel == *dir || rel.starts_with(&format!("{dir}/")))
+            {
                 changes.templates = true;
                 return;
             }
@@ -141,6 +145,7 @@ pub fn start(
         (paths.content_dir.clone(), RecursiveMode::Recursive),
         (paths.site_root.join("templates"), RecursiveMode::Recursive),
         (paths.site_root.join("static"), RecursiveMode::Recursive),
+        (paths.site_root.join("i18n"), RecursiveMode::Recursive),
         (paths.theme_dir.clone(), RecursiveMode::Recursive),
         // For the config file (editors replace it rather than write it).
         (paths.site_root.clone(), RecursiveMode::NonRecursive),
@@ -232,5 +237,7 @@ mod tests {
         c2.merge(c);
         assert!(!c2.static_css_only);
         assert!(classify(&["/site/templates/page.html"]).templates);
+        assert!(classify(&["/site/i18n/en.toml"]).templates);
+        assert!(classify(&["/site/themes/default/i18n/zh.toml"]).templates);
     }
 }

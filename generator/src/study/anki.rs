@@ -14,6 +14,7 @@
 //! MathJax renders; code stays a `<pre>`.
 
 use crate::lang::Lang;
+use crate::markdown::math_spans::Piece;
 use crate::markdown::{self, escape_html};
 use std::collections::HashMap;
 
@@ -146,30 +147,15 @@ fn span_end(html: &str) -> Option<usize> {
 }
 
 /// A question title (plain text, formulas as `$…$`) as the front of a
-/// note: escaped, formulas as `\(…\)`. The same pairing of dollars as the
-/// table of contents (`markdown::math::inline_html`).
+/// note: escaped, formulas as `\(…\)`, found as in the page itself.
 pub fn front(title: &str) -> String {
-    let mut out = String::new();
-    let mut rest = title;
-    while let Some(open) = rest.find('$') {
-        let after = &rest[open + 1..];
-        let close = after.find('$').filter(|&end| {
-            let tex = &after[..end];
-            !tex.is_empty() && !tex.starts_with(' ') && !tex.ends_with(' ')
-        });
-        let Some(end) = close else {
-            out.push_str(&escape_html(&rest[..open + 1]));
-            rest = after;
-            continue;
-        };
-        out.push_str(&escape_html(&rest[..open]));
-        out.push_str("\\(");
-        out.push_str(&escape_html(&after[..end]));
-        out.push_str("\\)");
-        rest = &after[end + 1..];
-    }
-    out.push_str(&escape_html(rest));
-    out
+    markdown::math_spans::pieces(title)
+        .into_iter()
+        .map(|piece| match piece {
+            Piece::Text(text) => escape_html(text),
+            Piece::Math(tex) => format!("\\({}\\)", escape_html(&tex)),
+        })
+        .collect()
 }
 
 /// The deck file: Anki's headers, then one note per line.

@@ -30,11 +30,14 @@ pub mod anki;
 pub mod answers;
 
 use crate::content::{Page, PageKind};
+use crate::context::{self, Frame, OwnPage};
 use crate::lang::Lang;
 use crate::markdown;
-use crate::site::{root_prefix, Route, Site};
+use crate::route::Route;
+use crate::site::{SectionEntry, Site};
 use crate::theme::Theme;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
 /// URL path of the drill page (and its data) in `lang`.
@@ -105,40 +108,29 @@ fn identity(site: &Site) -> String {
     }
 }
 
-/// The chapter keys of `lang`'s listing, by section, in reading order.
-fn listing(site: &Site, lang: Lang) -> Vec<(Value, Vec<Value>)> {
-    site.nav(lang, None)
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|s| {
-            let chapters = s["chapters"].as_array().cloned().unwrap_or_default();
-            (s.clone(), chapters)
-        })
-        .collect()
-}
-
 /// `drill/questions.json` in `lang`: sections → chapters → `[id, title
 /// HTML]`, in reading order, from the parsed pages.
-pub fn questions_json(site: &Site, lang: Lang) -> Vec<u8> {
-    let sections: Vec<Value> = listing(site, lang)
-        .into_iter()
-        .map(|(section, chapters)| {
-            let chapters: Vec<Value> = chapters
+pub fn questions_json(site: &Site, theme: &Theme, lang: Lang) -> Vec<u8> {
+    let sections: Vec<_> = site
+        .listing(lang)
+        .iter()
+        .map(|section: &SectionEntry| {
+            let chapters: Vec<_> = section
+                .chapters
                 .iter()
                 .map(|c| {
-                    let key = c["key"].as_str().unwrap_or_default();
                     let questions: Vec<(&str, String)> = site
-                        .page_or_fallback(key, lang)
+                        .page_or_fallback(&c.key, lang)
                         .map(|p| &p.questions[..])
                         .unwrap_or_default()
                         .iter()
                         .map(|q| (q.id.as_str(), markdown::math::inline_html(&q.title)))
                         .collect();
-                    json!({ "key": key, "title": c["title"], "url": c["url"], "questions": questions })
+                    json!({ "key": c.key, "title": c.title, "url": c.url, "questions": questions })
                 })
                 .collect();
-            json!({ "key": section["key"], "title": section["title"], "url": section["url"],
+            let title = context::section_title(section, theme, lang);
+            json!({ "key": section.key, "title": title, "url": section.url,
                     "chapters": chapters })
         })
         .collect();
@@ -149,10 +141,10 @@ pub fn questions_json(site: &Site, lang: Lang) -> Vec<u8> {
 /// The Anki deck of `lang` from every chapter's notes (by route), in reading order.
 pub fn deck(site: &Site, lang: Lang, notes: &BTreeMap<Route, Vec<anki::Note>>) -> Vec<u8> {
     let mut ordered = Vec::new();
-    for (_, chapters) in listing(site, lang) {
-        for c in &chapters {
+    for section in site.listing(lang) {
+        for c in &section.chapters {
             let route = Route {
-                key: c["key"].as_str().unwrap_or_default().to_string(),
+                key: c.key.clone(),
                 kind: PageKind::Chapter,
                 lang,
             };
@@ -164,38 +156,38 @@ pub fn deck(site: &Site, lang: Lang, notes: &BTreeMap<Route, Vec<anki::Note>>) -
 
 /// The drill page in `lang`.
 pub fn render_drill(site: &Site, theme: &Theme, lang: Lang) -> Result<String, String> {
-    theme.render("drill.html", drill_context(site, lang))
+    theme.render("drill.html", &drill_context(site, theme, lang))
 }
 
-/// The drill page's template context: what every page of the theme expects
-/// (`base.html`), and the deck's file.
-fn drill_context(site: &Site, lang: Lang) -> Value {
+/// `deck` on the drill page: the Anki deck's file name beside it.
+#[derive(Serialize)]
+struct Deck {
+    deck: String,
+}
+
+/// The drill page's template context: the frame every page has, and the deck.
+fn drill_context<'a>(site: &'a Site, theme: &'a Theme, lang: Lang) -> Frame<'a, OwnPage<'a>, Deck> {
     let url = drill_url(lang);
-    let display = site.display_lang(lang);
-    let (title, description) = match display {
-        Lang::Zh => ("练习", "到期复习与模拟面试：逐题作答、自评，按间隔重复安排下次复习。"),
-        Lang::En => (
-            "Drill",
-            "Due reviews and mock interviews: answer one question at a time, grade yourself, and come back when the spaced-repetition schedule says so.",
+    let t = theme.strings(site.display_lang(lang));
+    let (title, description) = (t.get("drill_page.title"), t.get("drill_page.description"));
+    let page = OwnPage {
+        kind: "drill",
+        key: "drill".into(),
+        url: url.clone(),
+        title: title.into(),
+        description: Some(description.into()),
+        playground: None,
+        translation: context::translation(
+            site,
+            lang.other(),
+            &drill_url(lang.other()),
+            true,
+            Vec::new(),
         ),
     };
-    json!({
-        "lang": display.code(),
-        "prefix": lang.url_prefix(),
-        "root": root_prefix(&url),
-        "base_url": site.config.base_url(),
-        "site": site.site_context(lang),
-        "t": display.ui_strings(),
-        "nav": site.nav(lang, Some("")),
-        "page": {
-            "kind": "drill",
-            "key": "drill",
-            "url": url,
-            "title": title,
-            "description": description,
-            "translation": site.translation(lang.other(), &drill_url(lang.other()), true, &[]),
-        },
-        "deck": deck_file(lang),
+    let nav = context::nav(site, theme, lang, Some(""), None);
+    Frame::new(site, theme, lang, &url, nav, page).with(Deck {
+        deck: deck_file(lang),
     })
 }
 
@@ -209,7 +201,7 @@ mod tests {
         let mut site = crate::site::tests::site(files);
         site.config.study = study;
         let theme = Theme::load(Path::new("/nonexistent"), "default").unwrap();
-        let output = site.render(&theme);
+        let output = crate::build::render(&site, &theme);
         let errors: Vec<_> = output
             .report
             .diagnostics
@@ -238,6 +230,7 @@ mod tests {
         let edit = |key: &str, listing| Change::Pages {
             keys: [key.to_string()].into(),
             listing,
+            questions: true,
         };
         let touched = |change: &Change| -> Vec<String> {
             let mut paths: Vec<String> = outputs
@@ -257,6 +250,16 @@ mod tests {
                 "en/drill/questions.json"
             ]
         );
+        let answers_only = Change::Pages {
+            keys: ["a/x".to_string()].into(),
+            listing: false,
+            questions: false,
+        };
+        assert_eq!(
+            touched(&answers_only),
+            ["drill/anki-zh.txt", "en/drill/anki-en.txt"],
+            "an edit of answers leaves the question lists alone"
+        );
         assert!(touched(&edit("b", true)).contains(&"en/drill/index.html".to_string()));
         assert!(touched(&Change::Glossary).is_empty());
         let aggregates: Vec<&str> = outputs
@@ -275,7 +278,7 @@ mod tests {
         for lang in Lang::ALL {
             let dir = drill_url(lang);
             assert!(files.contains_key(&format!("{dir}index.html")), "{dir}");
-            let listing: Value =
+            let listing: serde_json::Value =
                 serde_json::from_slice(&files[&format!("{dir}questions.json")]).unwrap();
             let keys: Vec<&str> = listing["sections"]
                 .as_array()

@@ -9,22 +9,9 @@ addEventListener("DOMContentLoaded", function () {
   var S = window.dlqStudy, app = document.getElementById("drill");
   if (!S || !app) return;
   var el = S.el, zh = S.zh;
-  var T = zh ? {
-    review: "到期复习", mock: "模拟面试", scope: "范围", all: "全部章节", whole: "（整节）", which: "题目",
-    due: "到期", isnew: "没做过", hard: "标记为难（上次忘了或模糊）", start: "开始", startMock: "开始模拟面试",
-    chapters: "章节", settings: "设置", count: "题数", limit: "每题限时（分钟）", reveal: "显示答案",
-    none: "没有符合条件的题目。", noAnswer: "（笔记里这道题没有答案。）", done: "本轮完成", report: "模拟面试报告",
-    question: "题目", grade: "自评", time: "用时", next: "下次复习", total: "总用时", avg: "平均每题",
-    over: "超时", again: "回到设置", pick: "请至少选一个章节。", keys: "空格 显示答案 · 1–4 评分"
-  } : {
-    review: "Due review", mock: "Mock interview", scope: "Scope", all: "All chapters", whole: " (whole section)",
-    which: "Questions", due: "Due", isnew: "Never seen", hard: "Hard (last graded again or hard)", start: "Start",
-    startMock: "Start the mock interview", chapters: "Chapters", settings: "Settings", count: "Questions",
-    limit: "Minutes per question", reveal: "Reveal answer", none: "No question matches.",
-    noAnswer: "(The notes have no answer to this question.)", done: "Session complete", report: "Mock interview report",
-    question: "Question", grade: "Grade", time: "Time", next: "Next review", total: "Total time", avg: "Average",
-    over: "over time", again: "Back to the start", pick: "Choose at least one chapter.", keys: "space reveal · 1–4 grade"
-  };
+  // Interface strings: the theme's i18n/<lang>.toml, carried by the page.
+  var strings = document.getElementById("dlq-strings");
+  var T = (strings && JSON.parse(strings.textContent).drill) || {};
   var G = S.T.grades;
   // A chapter's answers by question id, as HTML: the parts of each (the
   // rest of a paragraph becomes a paragraph), without permalinks or ids,

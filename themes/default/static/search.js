@@ -9,10 +9,9 @@ const box = document.getElementById("search-results");
 // "static/…" for a package name).
 const rootLink = document.documentElement.dataset.root || "";
 const root = new URL(rootLink || "./", location.href).href;
-const lang = document.documentElement.lang === "en" ? "en" : "zh";
-const T = lang === "zh"
-  ? { all: "全部", zh: "中文", en: "English", none: (q) => `没有找到与「${q}」相关的内容。`, error: "搜索暂时不可用。", label: "语言" }
-  : { all: "Both", zh: "中文", en: "English", none: (q) => `Nothing matches “${q}”.`, error: "Search is unavailable.", label: "Language" };
+// Interface strings: the theme's i18n/<lang>.toml, carried by the page.
+const T = (JSON.parse(document.getElementById("dlq-strings")?.textContent || "{}").search) || {};
+const fill = (text, fields) => String(text ?? "").replace(/\{(\w+)\}/g, (m, k) => (k in fields ? fields[k] : m));
 
 // Results shown per query: each may need its own document chunk on a cold
 // first query, so ten, not more.
@@ -95,14 +94,14 @@ function show(query, docs) {
   box.dataset.query = query;                                // what these results answer (tests read it)
   active = -1;
   if (!docs.length) {
-    box.append(el("p", { class: "search-empty" }, T.none(query.trim())));
+    box.append(el("p", { class: "search-empty" }, fill(T.none, { q: query.trim() })));
   }
   docs.forEach((d, i) => {
     const title = el("span", { class: "search-title" });
     title.innerHTML = engine.highlight(d.t, query);        // escaped by the engine
     const excerpt = el("span", { class: "search-excerpt" });
     excerpt.innerHTML = engine.snippet(d.x, query);
-    const where = [d.p, bilingual ? (d.l === "zh" ? "中文" : "English") : ""].filter(Boolean).join(" · ");
+    const where = [d.p, bilingual ? (d.l === "zh" ? T.zh : T.en) : ""].filter(Boolean).join(" · ");
     const meta = el("span", { class: "search-meta" }, where);
     const a = el("a", { href: rootLink + d.u, role: "option", id: `search-hit-${i}`, lang: d.l }, title, meta, excerpt);
     box.append(a);

@@ -15,21 +15,16 @@
   var KEY = "dlq-study:" + root.pathname;
   var drillBase = new URL(script.dataset.drill, location.href);
 
-  var T = zh ? {
-    toggle: "想一想再看答案", reveal: "显示答案", keys: "空格 显示答案 · j/k 下/上一题 · 1–4 评分",
-    grades: ["忘了", "模糊", "想起", "轻松"], next: "下次复习：", undo: "撤销",
-    isnew: "新题", due: "到期", learning: "学习中", mastered: "已掌握",
-    seen: "已做", dueN: "到期", masteredN: "掌握", chapter: "本章：",
-    days: function (n) { return n + " 天后"; },
-    imported: function (n) { return "已导入 " + n + " 道题的进度。"; }, bad: "不是本站导出的进度文件。"
-  } : {
-    toggle: "Think first, then reveal", reveal: "Reveal answer", keys: "space reveal · j/k next/previous · 1–4 grade",
-    grades: ["Again", "Hard", "Good", "Easy"], next: "Next review: ", undo: "Undo",
-    isnew: "new", due: "due", learning: "learning", mastered: "mastered",
-    seen: "seen", dueN: "due", masteredN: "mastered", chapter: "This chapter: ",
-    days: function (n) { return "in " + n + (n === 1 ? " day" : " days"); },
-    imported: function (n) { return "Imported the progress of " + n + " questions."; }, bad: "Not a progress file exported from this site."
+  // Interface strings: the theme's i18n/<lang>.toml, carried by the page.
+  var strings = document.getElementById("dlq-strings");
+  var T = (strings && JSON.parse(strings.textContent).study) || {};
+  T.fill = function (text, fields) {
+    return String(text == null ? "" : text).replace(/\{(\w+)\}/g, function (m, k) {
+      return k in fields ? fields[k] : m;
+    });
   };
+  T.days = function (n) { return T.fill(n === 1 ? T.days_one : T.days_many, { n: n }); };
+  T.imported = function (n) { return T.fill(T.imported_n, { n: n }); };
 
   // Time: the clock, which tests (and curious readers) may move through
   // sessionStorage "dlq-study-now" (ms since the epoch).

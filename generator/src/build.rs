@@ -1,0 +1,495 @@
+//! Rendering a site: every output of the build plan through one set of
+//! functions. `build` and `check` call [`render_each`], `serve` calls
+//! [`render_page`] and [`render_output`] for the outputs a change touches,
+//! tests call [`render`] (everything in memory).
+
+use crate::content::{Page, PageKind};
+use crate::context::{self, ContentPage, Frame, Link, OwnPage, TocEntry};
+use crate::diagnostics::{Diagnostic, Kind, Severity};
+use crate::lang::Lang;
+use crate::markdown::{self, PageContext, SearchText, Stats};
+use crate::output::Sink;
+use crate::phases::Phase;
+use crate::plan::{self, Renderer};
+use crate::route::{root_prefix, url_of, Route};
+use crate::site::Site;
+use crate::theme::Theme;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+/// A rendered output page and what it found.
+pub struct RenderedPage {
+    pub route: Route,
+    pub html: Result<String, String>,
+    pub texts: Vec<SearchText>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub stats: Stats,
+    /// What study mode takes from a chapter (its answers, its Anki notes).
+    pub study: Option<crate::study::Chapter>,
+}
+
+/// What a build found, besides the files it produced.
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+    /// What search can find on every page, in its own language.
+    pub texts: Vec<(Route, Vec<SearchText>)>,
+    /// Every chapter route's Anki notes, for the decks.
+    pub notes: BTreeMap<Route, Vec<crate::study::anki::Note>>,
+}
+
+/// Everything a build produces, in memory.
+pub struct BuiltSite {
+    /// Output path → bytes.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Output path → content file to copy.
+    pub copies: BTreeMap<String, PathBuf>,
+    pub report: Report,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Summary {
+    pub pages: usize,
+    /// Documents (questions × languages) in the search index, and the time
+    /// to build it and write its files.
+    pub search_docs: usize,
+    pub search_time: std::time::Duration,
+    pub questions: usize,
+    pub stats: Stats,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+/// Renders the markdown of one content page. The reader-dependent parts
+/// are placeholders (see [`markdown::localize`]), so one rendering serves
+/// the page and its stand-in in the other language.
+pub fn render_markdown(site: &Site, theme: &Theme, page: &Page) -> markdown::Rendered {
+    let cx = PageContext {
+        display_path: &page.display_path,
+        rel_path: &page.rel_path,
+        lang: page.lang,
+        body_line: page.body_line,
+        resolver: site,
+        strings: theme.strings(page.lang),
+    };
+    let mut rendered = markdown::render(&page.body, &cx);
+    // Study mode folds answers: each one in an element of its own.
+    if site.config.study {
+        if let Some(html) = crate::study::answers::wrap(&rendered.html, &rendered.outline) {
+            rendered.html = html;
+        }
+    }
+    rendered
+}
+
+/// Renders one output page from scratch (what `serve` calls for a changed file).
+pub fn render_page(site: &Site, route: &Route, theme: &Theme) -> RenderedPage {
+    let rendered = site
+        .page_or_fallback(&route.key, route.lang)
+        .map(|p| render_markdown(site, theme, p));
+    render_route(site, route, theme, rendered)
+}
+
+/// Fills the page template for `route` around an already rendered body.
+fn render_route(
+    site: &Site,
+    route: &Route,
+    theme: &Theme,
+    rendered: Option<markdown::Rendered>,
+) -> RenderedPage {
+    let url = route.url();
+    let own = site.page(&route.key, route.lang);
+    let shown = site.page_or_fallback(&route.key, route.lang);
+    let other = route.lang.other();
+    let chapters = site.chapters_in(route.key.rsplit_once('/').map_or("", |(s, _)| s));
+    let position = chapters.iter().position(|k| *k == route.key);
+    let neighbour = |i: Option<usize>| {
+        i.and_then(|i| chapters.get(i))
+            .map(|k| Link::to(site, k, route.lang))
+    };
+    let toc: Vec<TocEntry> = rendered.as_ref().map_or_else(Vec::new, |r| {
+        r.outline
+            .entries
+            .iter()
+            .filter(|e| e.in_toc)
+            .map(|e| TocEntry {
+                id: e.id.clone(),
+                title: e.title.clone(),
+                title_html: markdown::math::inline_html(&e.title),
+                question: e.is_question,
+            })
+            .collect()
+    });
+    let partner_ids: Vec<&str> = site
+        .page(&route.key, other)
+        .map_or_else(Vec::new, |p| p.anchors.iter().map(String::as_str).collect());
+    let section_key = shown.and_then(|p| p.section_key()).unwrap_or("");
+    let open_section = match route.kind {
+        PageKind::Home => None,
+        PageKind::Section => Some(route.key.as_str()),
+        PageKind::Chapter => Some(section_key),
+    };
+    let current = (route.kind == PageKind::Chapter).then_some(route.key.as_str());
+    let display = site.display_lang(route.lang);
+    let page = ContentPage {
+        kind: route.kind.name(),
+        key: &route.key,
+        url: url.clone(),
+        title: site.title_of(&route.key, route.lang),
+        description: shown.and_then(|p| p.front.description.as_deref()),
+        tags: shown.map_or(&[][..], |p| &p.front.tags[..]),
+        date: shown.and_then(|p| p.front.date.as_deref()),
+        extra: shown.map(|p| &p.front.extra),
+        content: rendered
+            .as_ref()
+            .map(|r| markdown::localize(&r.html, &root_prefix(&url), route.lang, display)),
+        content_lang: site
+            .display_lang(shown.map_or(route.lang, |p| p.lang))
+            .code(),
+        // Pages with a widget load its script (decided here: a template
+        // test on the content would copy and escape the whole page).
+        playground: rendered.as_ref().is_some_and(|r| r.stats.playgrounds > 0),
+        fallback: own.is_none() && shown.is_some(),
+        question_count: toc.iter().filter(|e| e.question).count(),
+        toc,
+        // Titles that carry the author's own numbers (`5.3 …`, `1、…`) are
+        // listed without a second number.
+        toc_numbered: rendered.as_ref().is_some_and(|r| {
+            r.outline
+                .questions()
+                .any(|q| markdown::outline::strip_numbering(&q.title).len() != q.title.len())
+        }),
+        section: Link::to(site, section_key, route.lang),
+        prev: neighbour(position.and_then(|p| p.checked_sub(1))),
+        next: neighbour(position.map(|p| p + 1)),
+        translation: context::translation(
+            site,
+            other,
+            &url_of(&route.key, other),
+            own.is_some() && site.page(&route.key, other).is_some(),
+            partner_ids,
+        ),
+    };
+    let nav = context::nav(site, theme, route.lang, open_section, current);
+    let context = Frame::new(site, theme, route.lang, &url, nav, page);
+    let template = route.template();
+    let study = rendered.as_ref().zip(shown).and_then(|(r, p)| {
+        crate::phases::timed(Phase::Study, || crate::study::chapter(site, route, p, r))
+    });
+    let (texts, mut diagnostics, stats) = match rendered {
+        Some(r) if own.is_some() => (r.texts, r.diagnostics, r.stats),
+        _ => (Vec::new(), Vec::new(), Stats::default()),
+    };
+    let html = crate::phases::timed(Phase::Templates, || theme.render(template, &context));
+    if let Err(message) = &html {
+        diagnostics.push(Diagnostic::error(
+            template,
+            (1, 1),
+            Kind::Template,
+            message.clone(),
+        ));
+    }
+    RenderedPage {
+        route: route.clone(),
+        html,
+        texts,
+        diagnostics,
+        stats,
+        study,
+    }
+}
+
+/// Renders every output file and hands each to `sink` as soon as it is
+/// ready: `build` writes it straight to disk, `check` drops it, `serve` and
+/// tests keep it in memory. Both language versions of a page share one
+/// markdown rendering.
+pub fn render_each(site: &Site, theme: &Theme, sink: &Sink<'_>) -> anyhow::Result<Report> {
+    render_each_keeping(site, theme, sink, false)
+}
+
+/// [`render_each`]; `keep_texts` keeps every page's search texts in the
+/// report (`serve` rebuilds the index from them), which a build does not
+/// need: each page's texts go into the index as the page renders.
+fn render_each_keeping(
+    site: &Site,
+    theme: &Theme,
+    sink: &Sink<'_>,
+    keep_texts: bool,
+) -> anyhow::Result<Report> {
+    let outputs = plan::outputs(site, theme);
+    let routes: Vec<&Route> = outputs
+        .iter()
+        .filter_map(|o| match &o.renderer {
+            Renderer::Page(route) => Some(route),
+            _ => None,
+        })
+        .collect();
+    let mut by_key: BTreeMap<&str, Vec<&Route>> = BTreeMap::new();
+    for &route in &routes {
+        by_key.entry(route.key.as_str()).or_default().push(route);
+    }
+    let groups: Vec<Vec<&Route>> = by_key.into_values().collect();
+    let index = site
+        .config
+        .search
+        .then(|| crate::search_index::IndexBuilder::new(&site.glossary));
+    let rendered: Vec<anyhow::Result<Vec<RenderedPage>>> = groups
+        .par_iter()
+        .enumerate()
+        .map(|(g, group)| {
+            let mut bodies: HashMap<(Lang, PageKind), markdown::Rendered> = HashMap::new();
+            let mut pages = Vec::with_capacity(group.len());
+            for route in group {
+                let shown = site.page_or_fallback(&route.key, route.lang);
+                let body = shown.map(|p| {
+                    bodies
+                        .entry((p.lang, p.kind))
+                        .or_insert_with(|| render_markdown(site, theme, p))
+                        .clone()
+                });
+                let mut page = render_route(site, route, theme, body);
+                if let Ok(html) = std::mem::replace(&mut page.html, Ok(String::new())) {
+                    sink(route.output_file(), html.into_bytes())?;
+                } else {
+                    page.html = Err(String::new());
+                }
+                if let Some(index) = index.as_ref().filter(|_| !page.texts.is_empty()) {
+                    let position = (g as u64) << 16 | pages.len() as u64;
+                    let chapter = site.title_of(&route.key, route.lang);
+                    index.add_page(position, route, &chapter, &page.texts);
+                }
+                if !keep_texts {
+                    page.texts = Vec::new();
+                }
+                pages.push(page);
+            }
+            Ok(pages)
+        })
+        .collect();
+
+    let mut report = Report {
+        diagnostics: site.diagnostics.clone(),
+        summary: Summary::default(),
+        texts: Vec::new(),
+        notes: BTreeMap::new(),
+    };
+    for page in rendered
+        .into_iter()
+        .collect::<anyhow::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+    {
+        report.summary.stats += page.stats;
+        report.summary.pages += usize::from(page.html.is_ok());
+        report.diagnostics.extend(page.diagnostics);
+        if let Some(study) = page.study {
+            report.notes.insert(page.route.clone(), study.notes);
+        }
+        if !page.texts.is_empty() {
+            report.texts.push((page.route, page.texts));
+        }
+    }
+    // Everything else the plan lists, but what is built from all the
+    // pages (the search index, the Anki decks: below) and content files
+    // (copied by the caller).
+    for output in &outputs {
+        let r = &output.renderer;
+        if r.is_aggregate() || matches!(r, Renderer::Page(_) | Renderer::Asset(_)) {
+            continue;
+        }
+        match render_output(site, theme, output) {
+            Ok(bytes) => sink(output.path.clone(), bytes)?,
+            Err(d) => report.diagnostics.push(d),
+        }
+    }
+    report.diagnostics.extend(site.asset_copies(theme).1);
+    if let Some(index) = index {
+        let started = std::time::Instant::now();
+        // In parallel: the index is a few thousand small files, spread
+        // over folders so that they can be created at the same time.
+        report.summary.search_docs =
+            index.finish(&|name, text| sink(format!("search/{name}"), text.into_bytes()))?;
+        report.summary.search_time = started.elapsed();
+    }
+    for output in &outputs {
+        if let Renderer::AnkiDeck(lang) = output.renderer {
+            sink(
+                output.path.clone(),
+                crate::study::deck(site, lang, &report.notes),
+            )?;
+        }
+    }
+    report.summary.questions = site
+        .pages
+        .iter()
+        .filter(|p| p.kind == PageKind::Chapter)
+        .map(|p| p.questions.len())
+        .sum();
+    report
+        .diagnostics
+        .sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
+    report.diagnostics.dedup();
+    report.summary.errors = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    report.summary.warnings = report.diagnostics.len() - report.summary.errors;
+    Ok(report)
+}
+
+/// Renders one output of the plan other than a content page, the search
+/// index and a copied file (`build` and `serve` both come here).
+pub fn render_output(
+    site: &Site,
+    theme: &Theme,
+    output: &plan::Output,
+) -> Result<Vec<u8>, Diagnostic> {
+    let template_error = |template: &str, message: String| {
+        Diagnostic::error(template, (1, 1), Kind::Template, message)
+    };
+    match &output.renderer {
+        Renderer::Page(route) => {
+            let page = render_page(site, route, theme);
+            page.html
+                .map(String::into_bytes)
+                .map_err(|m| template_error(route.template(), m))
+        }
+        Renderer::PlayGallery(lang) => crate::play::render_gallery(site, theme, *lang)
+            .map(String::into_bytes)
+            .map_err(|m| template_error("play-index.html", m)),
+        Renderer::PlayAlgorithm(algo, lang) => {
+            crate::play::render_algorithm(site, theme, algo, *lang)
+                .map(String::into_bytes)
+                .map_err(|m| template_error("play.html", m))
+        }
+        Renderer::PlayPreview(algo) => Ok(crate::play::render_preview(algo).into_bytes()),
+        Renderer::Redirect(route) => Ok(render_redirect(site, &output.path, route).into_bytes()),
+        Renderer::NotFound => render_not_found(site, theme)
+            .map(String::into_bytes)
+            .map_err(|m| template_error("404.html", m)),
+        Renderer::Sitemap => Ok(sitemap(site, &site.routes()).into_bytes()),
+        Renderer::ThemeStatic => Ok(theme
+            .static_files
+            .get(&output.path)
+            .cloned()
+            .unwrap_or_default()),
+        Renderer::Asset(source) => std::fs::read(source).map_err(|err| {
+            Diagnostic::error(
+                &source.display().to_string(),
+                (1, 1),
+                Kind::Io,
+                format!("cannot read: {err}"),
+            )
+        }),
+        Renderer::SearchIndex => Err(Diagnostic::error(
+            "search/",
+            (1, 1),
+            Kind::Internal,
+            "the search index is built from every page's texts, not alone".to_string(),
+        )),
+        Renderer::Drill(lang) => crate::study::render_drill(site, theme, *lang)
+            .map(String::into_bytes)
+            .map_err(|m| template_error("drill.html", m)),
+        Renderer::StudyQuestions(lang) => Ok(crate::study::questions_json(site, theme, *lang)),
+        Renderer::AnkiDeck(_) => Err(Diagnostic::error(
+            &output.path,
+            (1, 1),
+            Kind::Internal,
+            "the Anki deck is built from every chapter's notes, not alone".to_string(),
+        )),
+    }
+}
+
+/// Renders the whole site in memory.
+pub fn render(site: &Site, theme: &Theme) -> BuiltSite {
+    let files = std::sync::Mutex::new(BTreeMap::new());
+    let sink = |path: String, bytes: Vec<u8>| {
+        files
+            .lock()
+            .map_err(|_| anyhow::anyhow!("render thread panicked"))?
+            .insert(path, bytes);
+        Ok(())
+    };
+    let report = render_each_keeping(site, theme, &sink, true).unwrap_or_else(|err| Report {
+        diagnostics: vec![Diagnostic::error(
+            "site",
+            (1, 1),
+            Kind::Render,
+            err.to_string(),
+        )],
+        summary: Summary::default(),
+        texts: Vec::new(),
+        notes: BTreeMap::new(),
+    });
+    BuiltSite {
+        files: files.into_inner().unwrap_or_default(),
+        copies: site.asset_copies(theme).0,
+        report,
+    }
+}
+
+/// The `404.html` page, in both languages (a host serves it for any URL,
+/// so its links start at the site's base path).
+pub fn render_not_found(site: &Site, theme: &Theme) -> Result<String, String> {
+    #[derive(serde::Serialize)]
+    struct English<'a> {
+        t_en: &'a serde_json::Value,
+    }
+    let page = OwnPage {
+        kind: "404",
+        key: String::new(),
+        url: "404.html".into(),
+        title: "404".into(),
+        description: None,
+        playground: None,
+        translation: context::translation(site, Lang::En, &url_of("", Lang::En), false, Vec::new()),
+    };
+    let nav = context::nav(site, theme, Lang::Zh, Some(""), None);
+    let mut frame = Frame::new(site, theme, Lang::Zh, "404.html", nav, page).with(English {
+        t_en: &theme.strings(Lang::En).table,
+    });
+    frame.root = site.config.base_path();
+    theme.render("404.html", &frame)
+}
+
+/// `sitemap.xml` for `routes`.
+pub fn sitemap(site: &Site, routes: &[Route]) -> String {
+    let base = site.config.base_url();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let pages = routes
+        .iter()
+        .filter(|r| site.page(&r.key, r.lang).is_some() || r.kind != PageKind::Chapter)
+        .map(Route::url)
+        .chain(if site.has_playground_pages() {
+            crate::play::urls(site.languages())
+        } else {
+            Vec::new()
+        });
+    for url in pages {
+        xml.push_str(&format!(
+            "  <url><loc>{}{}</loc></url>\n",
+            markdown::escape_html(&base),
+            markdown::escape_html(&url)
+        ));
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+/// A page that sends the reader (and search engines) to `route`'s URL.
+pub fn render_redirect(site: &Site, from: &str, route: &Route) -> String {
+    let target = format!(
+        "{}{}",
+        root_prefix(from.trim_end_matches("index.html")),
+        route.url()
+    );
+    let target = markdown::escape_html(&target);
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <link rel=\"canonical\" href=\"{target}\"><meta http-equiv=\"refresh\" content=\"0; url={target}\">\
+         </head><body><p><a href=\"{target}\">{title}</a></p></body></html>\n",
+        title = markdown::escape_html(&site.title_of(&route.key, route.lang)),
+    )
+}

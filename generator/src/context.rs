@@ -1,0 +1,318 @@
+//! Template contexts: what each template can use, as types. A theme author
+//! reads `docs/templates.md`; these structs are where it comes from, so a
+//! field documented there exists here and nowhere else.
+//!
+//! Every template gets a [`Frame`] (what `base.html` needs: language, paths,
+//! the site, interface strings, the sidebar) with its `page`; some add fields
+//! of their own (`extra`, flattened next to `page`).
+
+use crate::lang::Lang;
+use crate::route::{root_prefix, url_of};
+use crate::site::{ChapterEntry, SectionEntry, Site};
+use crate::theme::Theme;
+use serde::Serialize;
+
+/// What every template gets.
+#[derive(Serialize)]
+pub struct Frame<'a, P: Serialize, E: Serialize = NoExtra> {
+    /// The language the reader is addressed in (`lang=`, interface text).
+    pub lang: &'static str,
+    /// Where this language's pages live below the site root: `""` or `"en/"`.
+    pub prefix: &'static str,
+    /// The relative path from this page to the site root (`../../`).
+    pub root: String,
+    pub base_url: String,
+    pub site: SiteVars,
+    /// Interface strings in `lang` (the theme's `i18n/<lang>.toml`).
+    pub t: &'a serde_json::Value,
+    /// The scripts' strings as JSON, for `<script type="application/json" id="dlq-strings">`.
+    pub t_json: &'a str,
+    pub nav: Vec<NavSection<'a>>,
+    pub page: P,
+    /// What one template adds (`algo`, `embed`, `deck`, `t_en` …).
+    #[serde(flatten)]
+    pub extra: E,
+}
+
+/// No fields beyond the frame.
+#[derive(Serialize)]
+pub struct NoExtra {}
+
+impl<'a, P: Serialize> Frame<'a, P> {
+    /// The frame of a page at `url` in `lang`, with a sidebar `nav`.
+    pub fn new(
+        site: &'a Site,
+        theme: &'a Theme,
+        lang: Lang,
+        url: &str,
+        nav: Vec<NavSection<'a>>,
+        page: P,
+    ) -> Self {
+        let display = site.display_lang(lang);
+        let strings = theme.strings(display);
+        Frame {
+            lang: display.code(),
+            prefix: lang.url_prefix(),
+            root: root_prefix(url),
+            base_url: site.config.base_url(),
+            site: SiteVars::of(site, lang),
+            t: &strings.table,
+            t_json: strings.script_json(site.config.search, site.config.study),
+            nav,
+            page,
+            extra: NoExtra {},
+        }
+    }
+
+    /// The same frame with fields of one template's own.
+    pub fn with<E: Serialize>(self, extra: E) -> Frame<'a, P, E> {
+        Frame {
+            lang: self.lang,
+            prefix: self.prefix,
+            root: self.root,
+            base_url: self.base_url,
+            site: self.site,
+            t: self.t,
+            t_json: self.t_json,
+            nav: self.nav,
+            page: self.page,
+            extra,
+        }
+    }
+}
+
+/// `site` in templates.
+#[derive(Serialize)]
+pub struct SiteVars {
+    /// The configured title, else the home page's, else the folder's name.
+    pub title: String,
+    /// The configured description, else the home page's.
+    pub description: String,
+    /// Whether the search box and index exist.
+    pub search: bool,
+    /// Whether `/play/` exists.
+    pub playground: bool,
+    /// Whether study mode is on.
+    pub study: bool,
+}
+
+impl SiteVars {
+    pub fn of(site: &Site, lang: Lang) -> SiteVars {
+        let configured = site.config.description(lang);
+        let description = if configured.is_empty() {
+            site.page_or_fallback("", lang)
+                .and_then(|p| p.front.description.clone())
+                .unwrap_or_default()
+        } else {
+            configured.to_string()
+        };
+        SiteVars {
+            title: site.site_title(lang),
+            description,
+            search: site.config.search,
+            playground: site.has_playground_pages(),
+            study: site.config.study,
+        }
+    }
+}
+
+/// A section in the sidebar. Chapters are listed only for the open one.
+#[derive(Serialize)]
+pub struct NavSection<'a> {
+    pub key: &'a str,
+    pub title: &'a str,
+    pub url: &'a str,
+    pub count: usize,
+    pub description: Option<&'a str>,
+    pub open: bool,
+    pub chapters: &'a [ChapterEntry],
+    /// Chapters of an open section left out before and after the window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more_before: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub more_after: Option<usize>,
+}
+
+/// The sidebar: every section, with chapters listed only for the one being
+/// read (`open_section`; all of them when `None`). On a chapter page
+/// (`current`), a large section lists only the chapters around it, with
+/// how many more there are (the section page lists them all), so a page's
+/// size does not grow with its section.
+pub fn nav<'a>(
+    site: &'a Site,
+    theme: &'a Theme,
+    lang: Lang,
+    open_section: Option<&str>,
+    current: Option<&str>,
+) -> Vec<NavSection<'a>> {
+    /// Chapters listed in a chapter page's sidebar, at most.
+    const WINDOW: usize = 41;
+    site.listing(lang)
+        .iter()
+        .map(|s| {
+            let open = open_section.is_none_or(|k| s.key == k);
+            let all = &s.chapters[..];
+            let (from, to) = match current {
+                Some(key) if open && all.len() > WINDOW => {
+                    let at = all.iter().position(|c| c.key == key).unwrap_or(0);
+                    let from = at.saturating_sub(WINDOW / 2).min(all.len() - WINDOW);
+                    (from, from + WINDOW)
+                }
+                _ => (0, all.len()),
+            };
+            NavSection {
+                key: &s.key,
+                title: section_title(s, theme, lang),
+                url: &s.url,
+                count: s.count,
+                description: s.description.as_deref(),
+                open,
+                chapters: if open { &all[from..to] } else { &[] },
+                more_before: open.then_some(from),
+                more_after: open.then_some(all.len() - to),
+            }
+        })
+        .collect()
+}
+
+/// A section's title as listings show it: the chapters at the top of the
+/// folder are the theme's `t.notes`.
+pub fn section_title<'a>(section: &'a SectionEntry, theme: &'a Theme, lang: Lang) -> &'a str {
+    if section.key.is_empty() {
+        theme.strings(lang).get("notes")
+    } else {
+        &section.title
+    }
+}
+
+/// The language switch (`page.translation`): the same page in the other
+/// language.
+#[derive(Serialize)]
+pub struct Translation<'a> {
+    pub lang: &'static str,
+    /// The language's own name, for the switch.
+    pub name: &'static str,
+    pub url: String,
+    /// Whether it is a real translation (else the original is shown there).
+    pub exists: bool,
+    /// Its question ids, so the switch can keep the reader's question.
+    pub ids: Vec<&'a str>,
+}
+
+/// The switch to `other` at `url`; `None` on a site in one language, where
+/// there is no switch to show.
+pub fn translation<'a>(
+    site: &Site,
+    other: Lang,
+    url: &str,
+    exists: bool,
+    ids: Vec<&'a str>,
+) -> Option<Translation<'a>> {
+    site.languages().contains(&other).then(|| Translation {
+        lang: other.code(),
+        name: other.native_name(),
+        url: url.to_string(),
+        exists,
+        ids,
+    })
+}
+
+/// A page's title and URL (`page.section`, `page.prev`, `page.next`).
+#[derive(Serialize)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
+}
+
+impl Link {
+    pub fn to(site: &Site, key: &str, lang: Lang) -> Link {
+        Link {
+            title: site.title_of(key, lang),
+            url: url_of(key, lang),
+        }
+    }
+}
+
+/// An entry of a page's table of contents.
+#[derive(Serialize)]
+pub struct TocEntry {
+    pub id: String,
+    pub title: String,
+    /// The title with its formulas rendered.
+    pub title_html: String,
+    pub question: bool,
+}
+
+/// `page` on home, section and chapter pages.
+#[derive(Serialize)]
+pub struct ContentPage<'a> {
+    /// `home`, `section` or `chapter`.
+    pub kind: &'static str,
+    pub key: &'a str,
+    pub url: String,
+    pub title: String,
+    pub description: Option<&'a str>,
+    pub tags: &'a [String],
+    pub date: Option<&'a str>,
+    /// Front-matter keys the generator does not use itself, as written.
+    pub extra: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    /// The rendered body (HTML).
+    pub content: Option<String>,
+    /// The language the body is written in.
+    pub content_lang: &'static str,
+    /// The page has a playground widget (load its script).
+    pub playground: bool,
+    /// Shown untranslated in the other language.
+    pub fallback: bool,
+    pub toc: Vec<TocEntry>,
+    pub question_count: usize,
+    /// The questions carry the author's own numbers (`5.3 …`).
+    pub toc_numbered: bool,
+    pub section: Link,
+    pub prev: Option<Link>,
+    pub next: Option<Link>,
+    pub translation: Option<Translation<'a>>,
+}
+
+/// `page` on the generator's own pages (playground, drill, 404).
+#[derive(Serialize)]
+pub struct OwnPage<'a> {
+    /// `play`, `drill` or `404`.
+    pub kind: &'static str,
+    pub key: String,
+    pub url: String,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub playground: Option<bool>,
+    pub translation: Option<Translation<'a>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chapter_page_lists_a_window_of_a_large_section() {
+        let files: Vec<(String, String)> = (0..100)
+            .map(|i| (format!("s/c{i:03}.md"), format!("# C{i:03}\n")))
+            .collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let s = crate::site::tests::site(&refs);
+        let theme = Theme::load(std::path::Path::new("/nonexistent"), "default").unwrap();
+        let around = nav(&s, &theme, Lang::Zh, Some("s"), Some("s/c050"));
+        let shown = around[0].chapters;
+        assert_eq!(shown.len(), 41);
+        assert!(shown.iter().any(|c| c.key == "s/c050"));
+        assert_eq!(
+            around[0].more_before.unwrap() + around[0].more_after.unwrap(),
+            59
+        );
+        let full = nav(&s, &theme, Lang::Zh, Some("s"), None);
+        assert_eq!(full[0].chapters.len(), 100, "the section page lists all");
+    }
+}
