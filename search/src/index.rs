@@ -183,18 +183,26 @@ pub struct Builder {
 /// A document's terms with their frequencies.
 type TermFrequencies = Vec<(CompactString, Tf)>;
 
-/// Every term met so far, numbered in the order met.
+/// Every term met so far, numbered in the order met. What a posting needs
+/// is in the map's value, so numbering one costs one lookup.
 #[derive(Default)]
 struct Terms {
-    ids: HashMap<CompactString, u32>,
-    list: Vec<TermInfo>,
+    ids: HashMap<CompactString, TermInfo>,
 }
 
+#[derive(Clone, Copy)]
 struct TermInfo {
-    text: CompactString,
+    id: u32,
     /// [`term_hash`] of the text: it picks the term's shard.
     hash: u32,
     /// Documents that have the term.
+    df: u32,
+}
+
+/// A term by its number, for scoring and writing.
+struct NumberedTerm {
+    text: CompactString,
+    hash: u32,
     df: u32,
 }
 
@@ -294,10 +302,14 @@ impl Builder {
             .filter(|p| &*p.lang == "zh")
             .map(|p| p.docs.len())
             .sum::<usize>();
-        let terms = self.terms.into_inner().unwrap_or_else(|e| e.into_inner());
+        let terms = self
+            .terms
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .by_number();
         let lengths: Vec<Lengths> = docs.iter().map(|d| d.lengths).collect();
         let scoring = Bm25::new(&lengths);
-        let shard_count = shard_count(&terms.list);
+        let shard_count = shard_count(&terms);
 
         // The vocabulary's lines, by the shard they end up in.
         let words = self.words.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -314,7 +326,7 @@ impl Builder {
         }
 
         (0..SHARD_GROUPS).into_par_iter().try_for_each(|group| {
-            shard_group(group, &docs, &terms.list, shard_count, &scoring)
+            shard_group(group, &docs, &terms, shard_count, &scoring)
                 .into_iter()
                 .try_for_each(|(shard, mut text)| {
                     if let Some(lines) = vocab_lines.get(&shard) {
@@ -346,22 +358,35 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Terms {
     /// The term's number and hash, counting one more document that has it.
     fn number(&mut self, text: &CompactString, tf: Tf) -> (u32, u32, Tf) {
-        let id = match self.ids.get(text.as_str()) {
-            Some(&id) => id,
-            None => {
-                let id = self.list.len() as u32;
-                self.list.push(TermInfo {
-                    text: text.clone(),
-                    hash: term_hash(text),
-                    df: 0,
-                });
-                self.ids.insert(text.clone(), id);
-                id
-            }
+        let next = self.ids.len() as u32;
+        let info = match self.ids.get_mut(text.as_str()) {
+            Some(info) => info,
+            None => self.ids.entry(text.clone()).or_insert(TermInfo {
+                id: next,
+                hash: term_hash(text),
+                df: 0,
+            }),
         };
-        let info = &mut self.list[id as usize];
         info.df += 1;
-        (id, info.hash, tf)
+        (info.id, info.hash, tf)
+    }
+
+    /// The terms in the order of their numbers.
+    fn by_number(self) -> Vec<NumberedTerm> {
+        let mut terms: Vec<(u32, NumberedTerm)> = self
+            .ids
+            .into_iter()
+            .map(|(text, info)| {
+                let term = NumberedTerm {
+                    text,
+                    hash: info.hash,
+                    df: info.df,
+                };
+                (info.id, term)
+            })
+            .collect();
+        terms.sort_unstable_by_key(|(id, _)| *id);
+        terms.into_iter().map(|(_, term)| term).collect()
     }
 }
 
@@ -465,7 +490,7 @@ fn page_runs(pages: &[PageDocs]) -> String {
 
 /// Enough shards for about [`SHARD_POSTINGS`] postings each, counting a
 /// single character's list as cut to [`MAX_CHAR_POSTINGS`].
-fn shard_count(terms: &[TermInfo]) -> u32 {
+fn shard_count(terms: &[NumberedTerm]) -> u32 {
     let postings: usize = terms
         .iter()
         .map(|t| {
@@ -722,7 +747,7 @@ impl<'l> Bm25<'l> {
 fn shard_group(
     group: u32,
     docs: &[&CompactDoc],
-    terms: &[TermInfo],
+    terms: &[NumberedTerm],
     shard_count: u32,
     scoring: &Bm25,
 ) -> Vec<(u32, String)> {
