@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// See Cargo.toml: glibc's allocator grows slow with the heap of a large site.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Builds a bilingual (中文/English) study site from a folder of markdown Q&A notes.
 ///
 /// Exit status: 0 when the site was written (or `check` found nothing to
