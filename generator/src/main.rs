@@ -226,14 +226,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config,
             message_format,
         } => {
-            let (site, theme) = load(&content, &config, None, true)?;
-            let report = generator::build::render_each(&site, &theme, &|_, _| Ok(()))?;
+            let (site, theme) =
+                generator::phases::timed(Phase::Parse, || load(&content, &config, None, true))?;
+            // What a build would write, counted instead of written.
+            let bytes = std::sync::atomic::AtomicU64::new(0);
+            let count = |_: String, b: Vec<u8>| {
+                bytes.fetch_add(b.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            };
+            let report = generator::build::render_each(&site, &theme, &count)?;
             print_diagnostics(&report.diagnostics, message_format);
             let s = report.summary;
             println!(
-                "checked {} pages, {} questions: {} errors, {} warnings",
-                s.pages, s.questions, s.errors, s.warnings
+                "checked {} pages, {} questions: {} errors, {} warnings ({:.0} MB of output besides copied files)",
+                s.pages,
+                s.questions,
+                s.errors,
+                s.warnings,
+                bytes.into_inner() as f64 / 1e6
             );
+            if std::env::var_os("GENERATOR_PHASES").is_some() {
+                println!("{}", generator::phases::report());
+            }
             let failed = report
                 .diagnostics
                 .iter()
