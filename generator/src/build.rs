@@ -375,14 +375,7 @@ pub fn render_output(
             .get(&output.path)
             .cloned()
             .unwrap_or_default()),
-        Renderer::Asset(source) => std::fs::read(source).map_err(|err| {
-            Diagnostic::error(
-                &source.display().to_string(),
-                (1, 1),
-                Kind::Io,
-                format!("cannot read: {err}"),
-            )
-        }),
+        Renderer::Asset(source) => crate::source::read_asset(source),
         Renderer::SearchIndex => Err(Diagnostic::error(
             "search/",
             (1, 1),

@@ -108,7 +108,7 @@ impl Site {
         } = loaded;
         let mut site = Site::from_sources(&files, assets, config, drafts);
         site.content_dir = content_dir.to_path_buf();
-        if let Ok(text) = std::fs::read_to_string(content_dir.join("glossary.tsv")) {
+        if let Some(text) = source::read_glossary(content_dir) {
             site.glossary = crate::search_index::parse_glossary(&text);
         }
         diagnostics.append(&mut site.diagnostics);

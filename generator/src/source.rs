@@ -157,6 +157,24 @@ pub fn is_walked(content_dir: &Path, rel: &str) -> bool {
     true
 }
 
+/// A content file copied as it is (an image …): its bytes, or an error
+/// naming it.
+pub fn read_asset(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    std::fs::read(path).map_err(|err| {
+        Diagnostic::error(
+            &path.display().to_string(),
+            (1, 1),
+            Kind::Io,
+            format!("cannot read: {err}"),
+        )
+    })
+}
+
+/// The text of a content folder's `glossary.tsv`, when it has one.
+pub fn read_glossary(content_dir: &Path) -> Option<String> {
+    std::fs::read_to_string(content_dir.join("glossary.tsv")).ok()
+}
+
 /// Reads and decodes one content file (used by `load_dir` and by `serve` for
 /// a single change). Bytes that are not UTF-8 become U+FFFD, with a warning
 /// at the first of them.

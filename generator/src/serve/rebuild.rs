@@ -148,14 +148,9 @@ impl Workspace {
         };
         let mut diagnostics = output.report.diagnostics;
         for (path, source) in output.copies {
-            match std::fs::read(&source) {
+            match source::read_asset(&source) {
                 Ok(bytes) => update.files.push((path, Some(Bytes::from(bytes)))),
-                Err(err) => diagnostics.push(Diagnostic::error(
-                    &source.display().to_string(),
-                    (1, 1),
-                    Kind::Io,
-                    format!("cannot read: {err}"),
-                )),
+                Err(d) => diagnostics.push(d),
             }
         }
         let template_error = |template: &str| {
@@ -327,7 +322,7 @@ impl Workspace {
     fn update_assets(&mut self, assets: &BTreeSet<String>, outcome: &mut Outcome) {
         for rel in assets {
             if rel == "glossary.tsv" {
-                let text = std::fs::read_to_string(self.content_dir.join(rel)).unwrap_or_default();
+                let text = source::read_glossary(&self.content_dir).unwrap_or_default();
                 self.site.glossary = crate::search_index::parse_glossary(&text);
                 outcome.aggregates_stale = true;
             }
@@ -335,7 +330,7 @@ impl Workspace {
                 eprintln!("{}: {why}; not served: rename it", rel);
                 continue;
             }
-            match std::fs::read(self.content_dir.join(rel)) {
+            match source::read_asset(&self.content_dir.join(rel)) {
                 Ok(bytes) => {
                     self.site.assets.insert(rel.clone());
                     outcome
