@@ -18,6 +18,8 @@
 //! animation frame after the marker is in the document and the document is
 //! parsed, in the browser's wall clock; the file's write time is this
 //! process's wall clock.
+//! Also prints the time from start to the first answer and the server's
+//! resident memory after the first build and after the edits.
 //!
 //! Afterwards every HTML page listed in the sitemap is fetched and compared
 //! with what `build` writes for the same content: the rest of the site must
@@ -88,6 +90,8 @@ fn main() {
     std::thread::spawn(move || lines.for_each(drop));
 
     assert_eq!(get(port, &url).0, 200, "{url}");
+    let first_answer = started.elapsed();
+    let rss_built = resident_mb(child.0.id());
     let mut samples = Vec::new();
     for i in 0..SAMPLES {
         std::thread::sleep(PAUSE);
@@ -114,6 +118,8 @@ fn main() {
     }
     let mut sorted: Vec<f64> = samples.iter().map(|s| ms(*s)).collect();
     let median = common::median(&mut sorted);
+    std::thread::sleep(PAUSE);
+    let rss_edited = resident_mb(child.0.id());
     let in_browser = tokio::runtime::Runtime::new()
         .expect("a runtime")
         .block_on(browser_samples(port, &url, &page));
@@ -124,6 +130,12 @@ fn main() {
 
     println!("corpus: 1000 markdown pages (gen_corpus.py --seed 42); serve: {built}, ready in {ready:.2?}");
     println!("edited page: {rel} (served at {url})");
+    println!(
+        "first answer: {first_answer:.2?} after start (cold render cache; target ≤ 1 s at 1k pages)"
+    );
+    println!(
+        "resident memory: {rss_built:.0} MB after the first build, {rss_edited:.0} MB after {SAMPLES} edits"
+    );
     println!(
         "samples (ms): {}",
         samples
@@ -270,6 +282,18 @@ fn epoch_ms() -> f64 {
         .expect("after 1970")
         .as_secs_f64()
         * 1000.0
+}
+
+/// The resident memory of process `pid` (VmRSS), in MB; NaN where /proc has none.
+fn resident_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 /// The server process, stopped however the benchmark ends.

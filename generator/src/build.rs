@@ -9,6 +9,7 @@ use crate::diagnostics::{Diagnostic, Kind, Severity};
 use crate::lang::Lang;
 use crate::markdown::{self, PageContext, SearchText, Stats};
 use crate::output::Sink;
+use crate::phases::Phase;
 use crate::plan::{self, Renderer};
 use crate::route::{root_prefix, url_of, Route};
 use crate::site::Site;
@@ -173,15 +174,14 @@ fn render_route(
     let nav = context::nav(site, theme, route.lang, open_section, current);
     let context = Frame::new(site, theme, route.lang, &url, nav, page);
     let template = route.template();
-    let study = rendered
-        .as_ref()
-        .zip(shown)
-        .and_then(|(r, p)| crate::study::chapter(site, route, p, r));
+    let study = rendered.as_ref().zip(shown).and_then(|(r, p)| {
+        crate::phases::timed(Phase::Study, || crate::study::chapter(site, route, p, r))
+    });
     let (texts, mut diagnostics, stats) = match rendered {
         Some(r) if own.is_some() => (r.texts, r.diagnostics, r.stats),
         _ => (Vec::new(), Vec::new(), Stats::default()),
     };
-    let html = theme.render(template, &context);
+    let html = crate::phases::timed(Phase::Templates, || theme.render(template, &context));
     if let Err(message) = &html {
         diagnostics.push(Diagnostic::error(
             template,
@@ -205,6 +205,18 @@ fn render_route(
 /// tests keep it in memory. Both language versions of a page share one
 /// markdown rendering.
 pub fn render_each(site: &Site, theme: &Theme, sink: &Sink<'_>) -> anyhow::Result<Report> {
+    render_each_keeping(site, theme, sink, false)
+}
+
+/// [`render_each`]; `keep_texts` keeps every page's search texts in the
+/// report (`serve` rebuilds the index from them), which a build does not
+/// need: each page's texts go into the index as the page renders.
+fn render_each_keeping(
+    site: &Site,
+    theme: &Theme,
+    sink: &Sink<'_>,
+    keep_texts: bool,
+) -> anyhow::Result<Report> {
     let outputs = plan::outputs(site, theme);
     let routes: Vec<&Route> = outputs
         .iter()
@@ -218,9 +230,14 @@ pub fn render_each(site: &Site, theme: &Theme, sink: &Sink<'_>) -> anyhow::Resul
         by_key.entry(route.key.as_str()).or_default().push(route);
     }
     let groups: Vec<Vec<&Route>> = by_key.into_values().collect();
+    let index = site
+        .config
+        .search
+        .then(|| crate::search_index::IndexBuilder::new(&site.glossary));
     let rendered: Vec<anyhow::Result<Vec<RenderedPage>>> = groups
         .par_iter()
-        .map(|group| {
+        .enumerate()
+        .map(|(g, group)| {
             let mut bodies: HashMap<(Lang, PageKind), markdown::Rendered> = HashMap::new();
             let mut pages = Vec::with_capacity(group.len());
             for route in group {
@@ -236,6 +253,14 @@ pub fn render_each(site: &Site, theme: &Theme, sink: &Sink<'_>) -> anyhow::Resul
                     sink(route.output_file(), html.into_bytes())?;
                 } else {
                     page.html = Err(String::new());
+                }
+                if let Some(index) = index.as_ref().filter(|_| !page.texts.is_empty()) {
+                    let position = (g as u64) << 16 | pages.len() as u64;
+                    let chapter = site.title_of(&route.key, route.lang);
+                    index.add_page(position, route, &chapter, &page.texts);
+                }
+                if !keep_texts {
+                    page.texts = Vec::new();
                 }
                 pages.push(page);
             }
@@ -279,18 +304,12 @@ pub fn render_each(site: &Site, theme: &Theme, sink: &Sink<'_>) -> anyhow::Resul
         }
     }
     report.diagnostics.extend(site.asset_copies(theme).1);
-    if site.config.search {
+    if let Some(index) = index {
         let started = std::time::Instant::now();
-        let index = crate::search_index::build_index(&report.texts, &site.glossary, |r| {
-            site.title_of(&r.key, r.lang)
-        });
-        report.summary.search_docs = index.docs;
         // In parallel: the index is a few thousand small files, spread
         // over folders so that they can be created at the same time.
-        index
-            .files
-            .into_par_iter()
-            .try_for_each(|(name, text)| sink(format!("search/{name}"), text.into_bytes()))?;
+        report.summary.search_docs =
+            index.finish(&|name, text| sink(format!("search/{name}"), text.into_bytes()))?;
         report.summary.search_time = started.elapsed();
     }
     for output in &outputs {
@@ -386,7 +405,7 @@ pub fn render(site: &Site, theme: &Theme) -> BuiltSite {
             .insert(path, bytes);
         Ok(())
     };
-    let report = render_each(site, theme, &sink).unwrap_or_else(|err| Report {
+    let report = render_each_keeping(site, theme, &sink, true).unwrap_or_else(|err| Report {
         diagnostics: vec![Diagnostic::error(
             "site",
             (1, 1),

@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod lang;
 pub mod markdown;
 pub mod output;
+pub mod phases;
 pub mod plan;
 pub mod play;
 pub mod render_cache;

@@ -4,11 +4,16 @@
 use clap::{Parser, Subcommand};
 use generator::config::Config;
 use generator::diagnostics::Severity;
+use generator::phases::Phase;
 use generator::site::Site;
 use generator::theme::Theme;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
+
+/// See Cargo.toml: glibc's allocator grows slow with the heap of a large site.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Builds a bilingual (中文/English) study site from a folder of markdown Q&A notes.
 ///
@@ -159,7 +164,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             {
                 generator::render_cache::open(file);
             }
-            let (site, theme) = load(&content, &config, base_url, drafts)?;
+            let (site, theme) = generator::phases::timed(Phase::Parse, || {
+                load(&content, &config, base_url, drafts)
+            })?;
             let mut report = None;
             generator::output::write_atomically_with(&output, precompress, |staging| {
                 let sink = |path: String, bytes: Vec<u8>| staging.write(&path, &bytes);
@@ -186,6 +193,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 s.errors,
                 s.warnings
             );
+            if std::env::var_os("GENERATOR_PHASES").is_some() {
+                println!("{}", generator::phases::report());
+            }
             Ok(if deny_warnings && !report.diagnostics.is_empty() {
                 ExitCode::FAILURE
             } else {
@@ -216,14 +226,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             config,
             message_format,
         } => {
-            let (site, theme) = load(&content, &config, None, true)?;
-            let report = generator::build::render_each(&site, &theme, &|_, _| Ok(()))?;
+            let (site, theme) =
+                generator::phases::timed(Phase::Parse, || load(&content, &config, None, true))?;
+            // What a build would write, counted instead of written.
+            let bytes = std::sync::atomic::AtomicU64::new(0);
+            let count = |_: String, b: Vec<u8>| {
+                bytes.fetch_add(b.len() as u64, std::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            };
+            let report = generator::build::render_each(&site, &theme, &count)?;
             print_diagnostics(&report.diagnostics, message_format);
             let s = report.summary;
             println!(
-                "checked {} pages, {} questions: {} errors, {} warnings",
-                s.pages, s.questions, s.errors, s.warnings
+                "checked {} pages, {} questions: {} errors, {} warnings ({:.0} MB of output besides copied files)",
+                s.pages,
+                s.questions,
+                s.errors,
+                s.warnings,
+                bytes.into_inner() as f64 / 1e6
             );
+            if std::env::var_os("GENERATOR_PHASES").is_some() {
+                println!("{}", generator::phases::report());
+            }
             let failed = report
                 .diagnostics
                 .iter()

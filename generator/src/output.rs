@@ -7,6 +7,7 @@
 //! (or the user says `--force`). A folder that holds the content is never
 //! replaced, whatever the flags.
 
+use crate::phases::Phase;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -135,6 +136,10 @@ fn compressible(rel: &str) -> bool {
 
 impl Staging {
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        crate::phases::timed(Phase::Write, || self.write_file(rel, bytes))
+    }
+
+    fn write_file(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         let path = self.root.join(rel);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -157,6 +162,10 @@ impl Staging {
     }
 
     pub fn copy(&self, rel: &str, source: &Path) -> Result<()> {
+        crate::phases::timed(Phase::Write, || self.copy_file(rel, source))
+    }
+
+    fn copy_file(&self, rel: &str, source: &Path) -> Result<()> {
         let path = self.root.join(rel);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;

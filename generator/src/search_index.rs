@@ -5,8 +5,11 @@
 //! a site has none) lets a query in one language find answers in the other.
 
 use crate::markdown::SearchText;
+use crate::phases::Phase;
 use crate::route::Route;
-use search::index::{build, Doc, IndexFiles};
+use rayon::prelude::*;
+use search::index::{Builder, Doc, IndexFiles};
+use std::collections::BTreeMap;
 
 /// The glossary a site without its own `glossary.tsv` gets: deep-learning
 /// terms in Chinese and English, the site's subject.
@@ -22,35 +25,74 @@ pub fn parse_glossary(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Builds the index from what rendering found on each page.
-/// `chapter_title` names a page in the reader's language: the first step
-/// of every path, and the title of the text before a page's first heading.
+/// The index, built while pages render: each page's parts go in as soon as
+/// the page is rendered (from any thread), so no page's text is kept to the
+/// end of a build; [`IndexBuilder::finish`] hands out the files.
+pub struct IndexBuilder {
+    inner: Builder,
+}
+
+impl IndexBuilder {
+    pub fn new(glossary: &[(String, String)]) -> Self {
+        let inner = if glossary.is_empty() {
+            Builder::new(&parse_glossary(BUILT_IN_GLOSSARY))
+        } else {
+            Builder::new(glossary)
+        };
+        IndexBuilder { inner }
+    }
+
+    /// Adds the parts of the page at `route`; `position` orders the pages
+    /// of a language in the index. `chapter` names the page in its
+    /// language: the first step of every path, and the title of the text
+    /// before the page's first heading.
+    pub fn add_page(&self, position: u64, route: &Route, chapter: &str, parts: &[SearchText]) {
+        let page = route.url();
+        let docs: Vec<Doc> = parts
+            .iter()
+            .map(|part| doc(route, &page, chapter, part))
+            .collect();
+        crate::phases::timed(Phase::Index, || self.inner.add_page(position, &docs));
+    }
+
+    /// Hands each file (path below the index folder, text) to `sink`;
+    /// returns the number of documents.
+    pub fn finish(
+        self,
+        sink: &(dyn Fn(String, String) -> anyhow::Result<()> + Sync),
+    ) -> anyhow::Result<usize> {
+        crate::phases::timed(Phase::Index, || self.inner.finish(sink))
+    }
+}
+
+/// Builds the index from what rendering found on each page (`serve`, which
+/// keeps every page's parts to rebuild it after an edit).
+/// `chapter_title` names a page in the reader's language.
 pub fn build_index(
     texts: &[(Route, Vec<SearchText>)],
     glossary: &[(String, String)],
-    chapter_title: impl Fn(&Route) -> String,
+    chapter_title: impl Fn(&Route) -> String + Sync,
 ) -> IndexFiles {
-    let pages: Vec<(String, String)> = texts
-        .iter()
-        .map(|(route, _)| (route.url(), chapter_title(route)))
-        .collect();
-    let docs: Vec<Doc> = texts
-        .iter()
-        .zip(&pages)
-        .flat_map(|((route, parts), (page, chapter))| {
-            parts
-                .iter()
-                .map(move |part| doc(route, page, chapter, part))
-        })
-        .collect();
-    let built_in;
-    let glossary = if glossary.is_empty() {
-        built_in = parse_glossary(BUILT_IN_GLOSSARY);
-        &built_in
-    } else {
-        glossary
+    let builder = IndexBuilder::new(glossary);
+    texts
+        .par_iter()
+        .enumerate()
+        .for_each(|(position, (route, parts))| {
+            builder.add_page(position as u64, route, &chapter_title(route), parts)
+        });
+    let files = std::sync::Mutex::new(BTreeMap::new());
+    let sink = |name: String, text: String| {
+        files
+            .lock()
+            .map_err(|_| anyhow::anyhow!("index thread panicked"))?
+            .insert(name, text);
+        Ok(())
     };
-    build(&docs, glossary)
+    let docs = builder.finish(&sink).unwrap_or_default();
+    IndexFiles {
+        files: files.into_inner().unwrap_or_default(),
+        docs,
+    }
 }
 
 /// One part of a page as a document: found at its anchor, titled by its

@@ -30,6 +30,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 pub const TITLE_WEIGHT: f32 = 3.0;
 /// The page title and the headings above a document: it is about them, a little.
@@ -64,8 +65,6 @@ const SHARD_POSTINGS: usize = 1600;
 /// The postings are merged in this many groups of shards, in parallel; the
 /// shard count is a multiple of it.
 const SHARD_GROUPS: u32 = 16;
-/// Documents one task tokenizes.
-const DOCS_PER_RUN: usize = 256;
 const K1: f32 = 1.2;
 /// How much a body's length counts against it, and a title's: a longer
 /// title that mentions a word is about it a little less than a title that
@@ -131,86 +130,354 @@ pub struct IndexFiles {
     pub docs: usize,
 }
 
-/// Builds the index. Documents are renumbered with Chinese first, so a
-/// language filter is a range check.
+/// Builds the index of `docs` in one go (tests, `serve`): the documents of
+/// a page are consecutive, and each run of them is a page for [`Builder`].
 pub fn build(docs: &[Doc], glossary: &[(String, String)]) -> IndexFiles {
-    let mut ordered: Vec<&Doc> = docs.iter().filter(|d| d.lang == "zh").collect();
-    let zh_docs = ordered.len();
-    ordered.extend(docs.iter().filter(|d| d.lang != "zh"));
-
-    // Runs of documents in parallel: each document's weighted terms, put
-    // into the bucket of their shard group. With a shard count that is a
-    // multiple of the group count, a term's group is its hash modulo the
-    // group count, known before the shard count is.
-    let aliases = Aliases::new(glossary);
-    let runs: Vec<Run> = ordered
-        .par_chunks(DOCS_PER_RUN)
+    let builder = Builder::new(glossary);
+    let mut pages: Vec<&[Doc]> = Vec::new();
+    let mut rest = docs;
+    while let Some(first) = rest.first() {
+        let n = rest
+            .iter()
+            .take_while(|d| (d.page, d.lang) == (first.page, first.lang))
+            .count();
+        pages.push(&rest[..n]);
+        rest = &rest[n..];
+    }
+    pages
+        .par_iter()
         .enumerate()
-        .map(|(run, docs)| Run::new((run * DOCS_PER_RUN) as u32, docs, &aliases))
-        .collect();
-    let shard_count = shard_count(&runs);
-    let lengths: Vec<Lengths> = runs.iter().flat_map(|r| &r.lengths).copied().collect();
-    let scoring = Bm25::new(&lengths);
-
-    // The groups of shards, in parallel, each from its buckets in document order.
-    let mut by_group: Vec<std::vec::IntoIter<String>> = (0..SHARD_GROUPS)
-        .into_par_iter()
-        .map(|group| {
-            let buckets = runs
-                .iter()
-                .map(|run| run.buckets[group as usize].as_slice());
-            shard_texts(buckets, shard_count, &scoring).into_iter()
-        })
-        .collect();
-    // Shard `s` is the `s / SHARD_GROUPS`-th text of group `s % SHARD_GROUPS`.
-    let mut shards: Vec<String> = (0..shard_count)
-        .map(|s| {
-            by_group[(s % SHARD_GROUPS) as usize]
-                .next()
-                .unwrap_or_default()
-        })
-        .collect();
-
-    let chunks: Vec<String> = ordered.par_chunks(DOCS_PER_CHUNK).map(docs_json).collect();
-    let mut files = BTreeMap::new();
-    for (key, words) in vocabulary(&runs) {
-        let term = vocab_term(key);
-        let shard = &mut shards[crate::shard_of(&term, shard_count) as usize];
-        shard.push_str(&term);
-        shard.push('\t');
-        shard.push_str(&words);
-        shard.push('\n');
-    }
-    files.insert(
-        "meta.txt".to_string(),
-        format!(
-            "version=2\nshards={shard_count}\nchunk={DOCS_PER_CHUNK}\nfolder={CHUNKS_PER_FOLDER}\ndocs={}\nzh={zh_docs}\npages={}\n",
-            ordered.len(),
-            page_runs(&ordered)
-        ),
-    );
-    for (i, shard) in shards.into_iter().enumerate() {
-        files.insert(shard_file(i as u32), shard);
-    }
-    for (i, chunk) in chunks.into_iter().enumerate() {
-        files.insert(docs_file(i as u32), chunk);
-    }
+        .for_each(|(position, page)| builder.add_page(position as u64, page));
+    let files = Mutex::new(BTreeMap::new());
+    let sink = |name: String, text: String| -> Result<(), std::convert::Infallible> {
+        files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name, text);
+        Ok(())
+    };
+    let Ok(docs) = builder.finish(&sink);
     IndexFiles {
-        files,
-        docs: ordered.len(),
+        files: files.into_inner().unwrap_or_else(|e| e.into_inner()),
+        docs,
     }
+}
+
+/// Builds the index page by page, so that no document's text is kept once
+/// its page is added: [`Builder::add_page`] from any thread while pages are
+/// rendered keeps a document's postings in a compact form (interned term
+/// numbers, frequencies as varints) and its result record; then
+/// [`Builder::finish`] scores them and hands each file to a sink as soon as
+/// it is made. Memory per page does not depend on the site's size.
+///
+/// Documents are numbered with Chinese first, so a language filter is a
+/// range check; otherwise in the order of the pages' positions.
+pub struct Builder {
+    aliases: Aliases,
+    terms: Mutex<Terms>,
+    /// The words used, as written (for the vocabulary), with how often.
+    words: Mutex<HashMap<CompactString, u32>>,
+    pages: Mutex<Vec<PageDocs>>,
+}
+
+/// A document's terms with their frequencies.
+type TermFrequencies = Vec<(CompactString, Tf)>;
+
+/// Every term met so far, numbered in the order met. What a posting needs
+/// is in the map's value, so numbering one costs one lookup.
+#[derive(Default)]
+struct Terms {
+    ids: HashMap<CompactString, TermInfo>,
+}
+
+#[derive(Clone, Copy)]
+struct TermInfo {
+    id: u32,
+    /// [`term_hash`] of the text: it picks the term's shard.
+    hash: u32,
+    /// Documents that have the term.
+    df: u32,
+}
+
+/// A term by its number, for scoring and writing.
+struct NumberedTerm {
+    text: CompactString,
+    hash: u32,
+    df: u32,
+}
+
+/// The documents of one page, as [`Builder::add_page`] keeps them.
+struct PageDocs {
+    position: u64,
+    page: Box<str>,
+    lang: Box<str>,
+    docs: Vec<CompactDoc>,
+}
+
+/// A document's postings, by shard group, as varints (term number, then
+/// the title, path and body frequencies in quarters: every field weight is
+/// a multiple of a quarter, so this is exact), and its result record.
+struct CompactDoc {
+    lengths: Lengths,
+    postings: Box<[u8]>,
+    /// Where each shard group's postings end in `postings`.
+    group_ends: [u32; SHARD_GROUPS as usize],
+    /// The document as the JSON object its chunk file holds.
+    record: Box<str>,
+}
+
+impl Builder {
+    pub fn new(glossary: &[(String, String)]) -> Self {
+        Builder {
+            aliases: Aliases::new(glossary),
+            terms: Mutex::default(),
+            words: Mutex::default(),
+            pages: Mutex::default(),
+        }
+    }
+
+    /// Adds the documents of one page (all in its language, in page
+    /// order); `position` orders pages of a language in the index. Safe to
+    /// call from several threads at once.
+    pub fn add_page(&self, position: u64, docs: &[Doc]) {
+        let Some(first) = docs.first() else {
+            return;
+        };
+        let mut words: HashMap<CompactString, u32> = HashMap::default();
+        let mut paths = PathCache::default();
+        let mut terms = DocTerms::default();
+        let mut found: Vec<(Lengths, TermFrequencies, Box<str>)> = Vec::with_capacity(docs.len());
+        for doc in docs {
+            terms.add_doc(doc, &self.aliases, &mut paths, &mut words);
+            let lengths = Lengths {
+                prior: if is_minor_section(doc.title) {
+                    MINOR_SECTION
+                } else {
+                    1.0
+                },
+                ..terms.length
+            };
+            terms.length = Lengths::default();
+            found.push((lengths, terms.tf.drain().collect(), doc_record(doc).into()));
+        }
+        // Term numbers for the whole page under one lock.
+        let numbered: Vec<Vec<(u32, u32, Tf)>> = {
+            let mut table = lock(&self.terms);
+            found
+                .iter()
+                .map(|(_, tfs, _)| tfs.iter().map(|(t, tf)| table.number(t, *tf)).collect())
+                .collect()
+        };
+        let docs = found
+            .into_iter()
+            .zip(numbered)
+            .map(|((lengths, _, record), postings)| CompactDoc::new(lengths, postings, record))
+            .collect();
+        {
+            let mut all = lock(&self.words);
+            for (word, n) in words {
+                *all.entry(word).or_default() += n;
+            }
+        }
+        lock(&self.pages).push(PageDocs {
+            position,
+            page: first.page.into(),
+            lang: first.lang.into(),
+            docs,
+        });
+    }
+
+    /// Scores every posting and hands each file of the index (name below
+    /// the index folder, text) to `sink`, shards and chunks in parallel;
+    /// returns the number of documents.
+    pub fn finish<E: Send>(
+        self,
+        sink: &(dyn Fn(String, String) -> Result<(), E> + Sync),
+    ) -> Result<usize, E> {
+        let mut pages = self.pages.into_inner().unwrap_or_else(|e| e.into_inner());
+        pages.sort_by_key(|p| (&*p.lang != "zh", p.position));
+        let docs: Vec<&CompactDoc> = pages.iter().flat_map(|p| &p.docs).collect();
+        let zh_docs = pages
+            .iter()
+            .filter(|p| &*p.lang == "zh")
+            .map(|p| p.docs.len())
+            .sum::<usize>();
+        let terms = self
+            .terms
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .by_number();
+        let lengths: Vec<Lengths> = docs.iter().map(|d| d.lengths).collect();
+        let scoring = Bm25::new(&lengths);
+        let shard_count = shard_count(&terms);
+
+        // The vocabulary's lines, by the shard they end up in.
+        let words = self.words.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut vocab_lines: HashMap<u32, String> = HashMap::default();
+        for (key, words) in vocabulary(&words) {
+            let term = vocab_term(key);
+            let lines = vocab_lines
+                .entry(crate::shard_of(&term, shard_count))
+                .or_default();
+            lines.push_str(&term);
+            lines.push('\t');
+            lines.push_str(&words);
+            lines.push('\n');
+        }
+
+        (0..SHARD_GROUPS).into_par_iter().try_for_each(|group| {
+            shard_group(group, &docs, &terms, shard_count, &scoring)
+                .into_iter()
+                .try_for_each(|(shard, mut text)| {
+                    if let Some(lines) = vocab_lines.get(&shard) {
+                        text.push_str(lines);
+                    }
+                    sink(shard_file(shard), text)
+                })
+        })?;
+        docs.par_chunks(DOCS_PER_CHUNK)
+            .enumerate()
+            .try_for_each(|(i, chunk)| sink(docs_file(i as u32), docs_json(chunk)))?;
+        sink(
+            "meta.txt".to_string(),
+            format!(
+                "version=2\nshards={shard_count}\nchunk={DOCS_PER_CHUNK}\nfolder={CHUNKS_PER_FOLDER}\ndocs={}\nzh={zh_docs}\npages={}\n",
+                docs.len(),
+                page_runs(&pages)
+            ),
+        )?;
+        Ok(docs.len())
+    }
+}
+
+/// A lock that a panicked holder did not spoil (the data is only added to).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Terms {
+    /// The term's number and hash, counting one more document that has it.
+    fn number(&mut self, text: &CompactString, tf: Tf) -> (u32, u32, Tf) {
+        let next = self.ids.len() as u32;
+        let info = match self.ids.get_mut(text.as_str()) {
+            Some(info) => info,
+            None => self.ids.entry(text.clone()).or_insert(TermInfo {
+                id: next,
+                hash: term_hash(text),
+                df: 0,
+            }),
+        };
+        info.df += 1;
+        (info.id, info.hash, tf)
+    }
+
+    /// The terms in the order of their numbers.
+    fn by_number(self) -> Vec<NumberedTerm> {
+        let mut terms: Vec<(u32, NumberedTerm)> = self
+            .ids
+            .into_iter()
+            .map(|(text, info)| {
+                let term = NumberedTerm {
+                    text,
+                    hash: info.hash,
+                    df: info.df,
+                };
+                (info.id, term)
+            })
+            .collect();
+        terms.sort_unstable_by_key(|(id, _)| *id);
+        terms.into_iter().map(|(_, term)| term).collect()
+    }
+}
+
+impl CompactDoc {
+    fn new(lengths: Lengths, mut postings: Vec<(u32, u32, Tf)>, record: Box<str>) -> Self {
+        postings.sort_unstable_by_key(|&(id, hash, _)| (hash % SHARD_GROUPS, id));
+        let mut bytes = Vec::with_capacity(postings.len() * 6);
+        let mut group_ends = [0; SHARD_GROUPS as usize];
+        let mut postings = postings.into_iter().peekable();
+        for (group, end) in group_ends.iter_mut().enumerate() {
+            while let Some((id, _, tf)) = postings.next_if(|p| p.1 % SHARD_GROUPS == group as u32) {
+                push_varint(&mut bytes, id);
+                push_varint(&mut bytes, quarters(tf.title));
+                push_varint(&mut bytes, quarters(tf.path));
+                push_varint(&mut bytes, quarters(tf.body) << 1 | u32::from(tf.in_source));
+            }
+            *end = bytes.len() as u32;
+        }
+        CompactDoc {
+            lengths,
+            postings: bytes.into_boxed_slice(),
+            group_ends,
+            record,
+        }
+    }
+
+    /// The postings of shard group `group`: (term number, frequencies).
+    fn group(&self, group: u32) -> impl Iterator<Item = (u32, Tf)> + '_ {
+        let g = group as usize;
+        let start = if g == 0 { 0 } else { self.group_ends[g - 1] };
+        let mut bytes = &self.postings[start as usize..self.group_ends[g] as usize];
+        std::iter::from_fn(move || {
+            if bytes.is_empty() {
+                return None;
+            }
+            let id = read_varint(&mut bytes);
+            let title = read_varint(&mut bytes);
+            let path = read_varint(&mut bytes);
+            let body = read_varint(&mut bytes);
+            Some((
+                id,
+                Tf {
+                    title: title as f32 / 4.0,
+                    path: path as f32 / 4.0,
+                    body: (body >> 1) as f32 / 4.0,
+                    in_source: body & 1 == 1,
+                },
+            ))
+        })
+    }
+}
+
+/// A frequency in quarters (exact: field weights are multiples of a quarter).
+fn quarters(tf: f32) -> u32 {
+    let q = (tf * 4.0).round();
+    debug_assert_eq!(q / 4.0, tf, "a field weight that is not a multiple of 1/4");
+    q.min((u32::MAX >> 1) as f32) as u32
+}
+
+fn push_varint(bytes: &mut Vec<u8>, mut n: u32) {
+    while n >= 0x80 {
+        bytes.push(n as u8 | 0x80);
+        n >>= 7;
+    }
+    bytes.push(n as u8);
+}
+
+fn read_varint(bytes: &mut &[u8]) -> u32 {
+    let mut n = 0;
+    let mut shift = 0;
+    while let Some((&b, rest)) = bytes.split_first() {
+        *bytes = rest;
+        n |= u32::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            break;
+        }
+        shift += 7;
+    }
+    n
 }
 
 /// How many documents each page has, in document order (`3,1,5`): the
 /// engine uses it to give other pages a turn after a page's best results.
-fn page_runs(docs: &[&Doc]) -> String {
+fn page_runs(pages: &[PageDocs]) -> String {
     let mut counts: Vec<usize> = Vec::new();
     let mut previous: Option<(&str, &str)> = None;
-    for d in docs {
-        let page = (d.page, d.lang);
+    for p in pages.iter().filter(|p| !p.docs.is_empty()) {
+        let page = (&*p.page, &*p.lang);
         match counts.last_mut() {
-            Some(n) if previous == Some(page) => *n += 1,
-            _ => counts.push(1),
+            Some(n) if previous == Some(page) => *n += p.docs.len(),
+            _ => counts.push(p.docs.len()),
         }
         previous = Some(page);
     }
@@ -223,22 +490,18 @@ fn page_runs(docs: &[&Doc]) -> String {
 
 /// Enough shards for about [`SHARD_POSTINGS`] postings each, counting a
 /// single character's list as cut to [`MAX_CHAR_POSTINGS`].
-fn shard_count(runs: &[Run]) -> u32 {
-    let mut char_df: HashMap<&str, usize> = HashMap::default();
-    let mut postings = 0;
-    for run in runs {
-        for posting in run.buckets.iter().flatten() {
-            if is_char_term(&posting.term.text) {
-                *char_df.entry(posting.term.text.as_str()).or_default() += 1;
+fn shard_count(terms: &[NumberedTerm]) -> u32 {
+    let postings: usize = terms
+        .iter()
+        .map(|t| {
+            let df = t.df as usize;
+            if is_char_term(&t.text) {
+                df.min(MAX_CHAR_POSTINGS)
             } else {
-                postings += 1;
+                df
             }
-        }
-    }
-    postings += char_df
-        .values()
-        .map(|&df| df.min(MAX_CHAR_POSTINGS))
-        .sum::<usize>();
+        })
+        .sum();
     postings
         .div_ceil(SHARD_POSTINGS)
         .next_multiple_of(SHARD_GROUPS as usize)
@@ -251,15 +514,6 @@ fn is_char_term(term: &str) -> bool {
     chars.next().is_some() && chars.next().is_none()
 }
 
-/// The postings of a run of consecutive documents, by shard group, the
-/// documents' lengths for BM25, and the words they use as written (for
-/// the vocabulary) with how often.
-struct Run {
-    buckets: Vec<Vec<Posting>>,
-    lengths: Vec<Lengths>,
-    words: HashMap<CompactString, u32>,
-}
-
 /// What BM25 knows of a document besides its terms.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Lengths {
@@ -267,15 +521,6 @@ struct Lengths {
     body: f32,
     /// [`MINOR_SECTION`] for a summary or references, else 1.
     prior: f32,
-}
-
-/// A term in a document. Terms are kept inline (nearly all are a few
-/// bytes): the merge then reads postings in order instead of chasing a
-/// pointer into some document's text for each of a million of them.
-struct Posting {
-    doc: u32,
-    tf: Tf,
-    term: HashedTerm,
 }
 
 /// A term's weighted frequency in a document: in its title, its path, and
@@ -286,54 +531,6 @@ struct Tf {
     path: f32,
     body: f32,
     in_source: bool,
-}
-
-/// A term with its [`term_hash`], which picks its shard; maps hash it by
-/// that number alone instead of hashing the text again.
-#[derive(Clone, PartialEq, Eq)]
-struct HashedTerm {
-    hash: u32,
-    text: CompactString,
-}
-
-impl std::hash::Hash for HashedTerm {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        state.write_u32(self.hash);
-    }
-}
-
-impl Run {
-    /// Tokenizes `docs`, numbered from `first`.
-    fn new(first: u32, docs: &[&Doc], aliases: &Aliases) -> Self {
-        let mut run = Run {
-            buckets: (0..SHARD_GROUPS).map(|_| Vec::new()).collect(),
-            lengths: Vec::with_capacity(docs.len()),
-            words: HashMap::default(),
-        };
-        let mut terms = DocTerms::default();
-        let mut paths = PathCache::default();
-        for (id, doc) in (first..).zip(docs) {
-            terms.add_doc(doc, aliases, &mut paths, &mut run.words);
-            run.lengths.push(Lengths {
-                prior: if is_minor_section(doc.title) {
-                    MINOR_SECTION
-                } else {
-                    1.0
-                },
-                ..terms.length
-            });
-            for (text, tf) in terms.tf.drain() {
-                let hash = term_hash(&text);
-                run.buckets[(hash % SHARD_GROUPS) as usize].push(Posting {
-                    doc: id,
-                    tf,
-                    term: HashedTerm { hash, text },
-                });
-            }
-            terms.length = Lengths::default();
-        }
-        run
-    }
 }
 
 /// A summary, references or exercises, whatever its numbering (`## 小结`, `### 5.8 Summary`).
@@ -543,29 +740,40 @@ impl<'l> Bm25<'l> {
     }
 }
 
-/// The texts of the shards of one group (shards `g`, `g + SHARD_GROUPS`, …)
-/// from the group's postings in document order: one line per term,
-/// `term<TAB>gap:impact,…`, lines sorted by term.
-fn shard_texts<'p>(
-    buckets: impl Iterator<Item = &'p [Posting]>,
+/// The shards of one group (`group`, `group + SHARD_GROUPS`, …), each with
+/// its text, from the documents in order: one line per term,
+/// `term<TAB>gap:impact,…`, lines sorted by term; every shard of the group,
+/// also one without terms.
+fn shard_group(
+    group: u32,
+    docs: &[&CompactDoc],
+    terms: &[NumberedTerm],
     shard_count: u32,
     scoring: &Bm25,
-) -> Vec<String> {
-    let mut lists: HashMap<&HashedTerm, Vec<(u32, Tf)>> = HashMap::default();
-    for posting in buckets.flatten() {
-        lists
-            .entry(&posting.term)
-            .or_default()
-            .push((posting.doc, posting.tf));
+) -> Vec<(u32, String)> {
+    let mut lists: HashMap<u32, Vec<(u32, Tf)>> = HashMap::default();
+    for (doc, d) in (0..).zip(docs) {
+        for (term, tf) in d.group(group) {
+            lists.entry(term).or_default().push((doc, tf));
+        }
     }
-    let shard = |term: &HashedTerm| term.hash % shard_count;
+    let shard = |term: u32| terms[term as usize].hash % shard_count;
     let mut lists: Vec<_> = lists.into_iter().collect();
-    lists.sort_unstable_by(|(a, _), (b, _)| (shard(a), &a.text).cmp(&(shard(b), &b.text)));
-    let mut texts = vec![String::new(); (shard_count / SHARD_GROUPS) as usize];
+    lists.sort_unstable_by(|(a, _), (b, _)| {
+        (shard(*a), &terms[*a as usize].text).cmp(&(shard(*b), &terms[*b as usize].text))
+    });
+    let mut texts: Vec<(u32, String)> = (group..shard_count)
+        .step_by(SHARD_GROUPS as usize)
+        .map(|s| (s, String::new()))
+        .collect();
     for (term, list) in lists {
-        let text = &mut texts[(shard(term) / SHARD_GROUPS) as usize];
-        let impacts = impacts(&term.text, &list, scoring);
-        push_postings(text, &term.text, &impacts);
+        let text = &terms[term as usize].text;
+        let impacts = impacts(text, &list, scoring);
+        push_postings(
+            &mut texts[(shard(term) / SHARD_GROUPS) as usize].1,
+            text,
+            &impacts,
+        );
     }
     texts
 }
@@ -611,12 +819,8 @@ fn push_postings(line: &mut String, term: &str, list: &[(u32, u32)]) {
 
 /// The vocabulary: the words used, as written, by first letter, most
 /// frequent first (ties in alphabetical order), separated by spaces.
-fn vocabulary(runs: &[Run]) -> BTreeMap<char, String> {
-    let mut counts: HashMap<&str, u32> = HashMap::default();
-    for (word, n) in runs.iter().flat_map(|r| &r.words) {
-        *counts.entry(word.as_str()).or_default() += n;
-    }
-    let mut words: Vec<(&str, u32)> = counts.into_iter().collect();
+fn vocabulary(counts: &HashMap<CompactString, u32>) -> BTreeMap<char, String> {
+    let mut words: Vec<(&str, u32)> = counts.iter().map(|(w, &n)| (w.as_str(), n)).collect();
     words.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let mut lists: BTreeMap<char, String> = BTreeMap::new();
     for (word, _) in words {
@@ -629,37 +833,44 @@ fn vocabulary(runs: &[Run]) -> BTreeMap<char, String> {
     lists
 }
 
-/// The documents of one chunk as a JSON array (what the page shows for a
-/// hit): URL, full title, path, language and the start of its text.
-fn docs_json(docs: &[&Doc]) -> String {
-    let mut out = String::with_capacity(docs.len() * 1024);
+/// The documents of one chunk as a JSON array (what the page shows for a hit).
+fn docs_json(docs: &[&CompactDoc]) -> String {
+    let mut out = String::with_capacity(docs.iter().map(|d| d.record.len() + 2).sum::<usize>() + 2);
     out.push('[');
     for (i, d) in docs.iter().enumerate() {
         if i > 0 {
             out.push_str(",\n");
         }
-        let text = if d.text.trim().is_empty() {
-            d.code
-        } else {
-            d.text
-        };
-        let path = d.path.join(" › ");
-        let fields = [
-            ("u", d.url.as_str()),
-            ("t", d.title),
-            ("p", &path),
-            ("l", d.lang),
-            ("x", excerpt(text)),
-        ];
-        for (j, (key, value)) in fields.into_iter().enumerate() {
-            out.push_str(if j == 0 { "{\"" } else { ",\"" });
-            out.push_str(key);
-            out.push_str("\":");
-            push_json_string(&mut out, value);
-        }
-        out.push('}');
+        out.push_str(&d.record);
     }
     out.push(']');
+    out
+}
+
+/// A document as a JSON object: URL, full title, path, language and the
+/// start of its text.
+fn doc_record(d: &Doc) -> String {
+    let text = if d.text.trim().is_empty() {
+        d.code
+    } else {
+        d.text
+    };
+    let path = d.path.join(" › ");
+    let fields = [
+        ("u", d.url.as_str()),
+        ("t", d.title),
+        ("p", &path),
+        ("l", d.lang),
+        ("x", excerpt(text)),
+    ];
+    let mut out = String::with_capacity(256);
+    for (j, (key, value)) in fields.into_iter().enumerate() {
+        out.push_str(if j == 0 { "{\"" } else { ",\"" });
+        out.push_str(key);
+        out.push_str("\":");
+        push_json_string(&mut out, value);
+    }
+    out.push('}');
     out
 }
 
@@ -738,7 +949,30 @@ mod tests {
         a.page = "p";
         b.page = "p";
         let c = doc("zh", "丙", "z");
-        assert_eq!(page_runs(&[&a, &b, &c]), "2,1");
+        let files = build(&[a, b, c], &[]);
+        assert!(files.files["meta.txt"].contains("pages=2,1\n"));
+    }
+
+    #[test]
+    fn postings_round_trip_through_their_compact_form() {
+        let tf = Tf {
+            title: 4.5,
+            path: 0.75,
+            body: 1234.25,
+            in_source: true,
+        };
+        let d = CompactDoc::new(
+            Lengths::default(),
+            vec![(7, 3, tf), (300_000, 16, tf)],
+            "".into(),
+        );
+        assert_eq!(d.group(3).collect::<Vec<_>>(), vec![(7, tf)]);
+        assert_eq!(d.group(0).collect::<Vec<_>>(), vec![(300_000, tf)]);
+        assert_eq!(d.group(5).count(), 0);
+        for w in [TITLE_WEIGHT, PATH_WEIGHT, BODY_WEIGHT, ALIAS_WEIGHT] {
+            assert_eq!(quarters(w) as f32 / 4.0, w, "weights are quarters");
+            assert_eq!(quarters(w * ALIAS_WEIGHT) as f32 / 4.0, w * ALIAS_WEIGHT);
+        }
     }
 
     #[test]

@@ -10,21 +10,30 @@ use std::process::{Command, Stdio};
 /// hide what rendering costs) into a fresh temporary folder named after
 /// `bench`; returns (work folder, content folder). The same pages laid out
 /// for mdBook are in `work/mdbook`.
+#[allow(dead_code)] // not every benchmark uses every corpus
 pub fn corpus(bench: &str) -> (PathBuf, PathBuf) {
     corpus_of(bench, 1000)
 }
 
 /// The same corpus with `pages` pages.
 pub fn corpus_of(bench: &str, pages: usize) -> (PathBuf, PathBuf) {
+    corpus_in(bench, pages, 20)
+}
+
+/// The same corpus with `pages` pages in `sections` folders.
+pub fn corpus_in(bench: &str, pages: usize, sections: usize) -> (PathBuf, PathBuf) {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let script = repo.join("../shared/bench/gen_corpus.py");
-    let work =
-        std::env::temp_dir().join(format!("dlq-bench-{bench}-{pages}-{}", std::process::id()));
+    let work = std::env::temp_dir().join(format!(
+        "dlq-bench-{bench}-{pages}-{sections}-{}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&work);
     let status = Command::new("python3")
         .arg(&script)
         .args(["--out", work.to_str().expect("utf-8 temp path")])
         .args(["--format", "raw,mdbook", "--pages", &pages.to_string()])
+        .args(["--sections", &sections.to_string()])
         .args(["--seed", "42", "--unique"])
         .stdout(Stdio::null())
         .status()

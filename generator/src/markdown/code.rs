@@ -53,7 +53,12 @@ pub fn highlight(lang: &str, code: &str) -> String {
     }
     let html = match find_syntax(lang) {
         Some(syntax) => crate::render_cache::get_or_render("code", &[&syntax.name, code], || {
-            Ok::<_, ()>(highlight_with(syntax, code).unwrap_or_else(|| plain(lang, code)))
+            Ok::<_, ()>(
+                crate::phases::timed(crate::phases::Phase::Highlight, || {
+                    highlight_with(syntax, code)
+                })
+                .unwrap_or_else(|| plain(lang, code)),
+            )
         })
         .unwrap_or_else(|()| plain(lang, code)),
         None => plain(lang, code),

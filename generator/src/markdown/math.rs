@@ -141,12 +141,14 @@ pub fn render_formula(tex: &str, display: bool) -> Result<String, String> {
             "math-inline"
         };
         let result = crate::render_cache::get_or_render(kind, &[tex], || {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                katex::render_to_string(&katex.ctx, tex, settings)
-                    .map(|html| stable_svg_attributes(&html))
-                    .map_err(|e| e.to_string())
-            }))
-            .unwrap_or_else(|_| Err("the KaTeX renderer failed on this formula".to_string()))
+            crate::phases::timed(crate::phases::Phase::Math, || {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    katex::render_to_string(&katex.ctx, tex, settings)
+                        .map(|html| stable_svg_attributes(&html))
+                        .map_err(|e| e.to_string())
+                }))
+                .unwrap_or_else(|_| Err("the KaTeX renderer failed on this formula".to_string()))
+            })
         });
         // Bounded: notes repeat formulas near each other, and a site of
         // distinct formulas must not keep every one in memory.
