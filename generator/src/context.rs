@@ -28,6 +28,8 @@ pub struct Frame<'a, P: Serialize, E: Serialize = NoExtra> {
     /// The scripts' strings as JSON, for `<script type="application/json" id="dlq-strings">`.
     pub t_json: &'a str,
     pub nav: Vec<NavSection<'a>>,
+    /// Sections the sidebar leaves out (see [`nav`]).
+    pub nav_more: NavMore,
     pub page: P,
     /// What one template adds (`algo`, `embed`, `deck`, `t_en` …).
     #[serde(flatten)]
@@ -45,7 +47,7 @@ impl<'a, P: Serialize> Frame<'a, P> {
         theme: &'a Theme,
         lang: Lang,
         url: &str,
-        nav: Vec<NavSection<'a>>,
+        nav: Nav<'a>,
         page: P,
     ) -> Self {
         let display = site.display_lang(lang);
@@ -58,7 +60,8 @@ impl<'a, P: Serialize> Frame<'a, P> {
             site: SiteVars::of(site, lang),
             t: &strings.table,
             t_json: strings.script_json(site.config.search, site.config.study),
-            nav,
+            nav: nav.sections,
+            nav_more: nav.more,
             page,
             extra: NoExtra {},
         }
@@ -75,6 +78,7 @@ impl<'a, P: Serialize> Frame<'a, P> {
             t: self.t,
             t_json: self.t_json,
             nav: self.nav,
+            nav_more: self.nav_more,
             page: self.page,
             extra,
         }
@@ -133,32 +137,71 @@ pub struct NavSection<'a> {
     pub more_after: Option<usize>,
 }
 
-/// The sidebar: every section, with chapters listed only for the one being
-/// read (`open_section`; all of them when `None`). On a chapter page
-/// (`current`), a large section lists only the chapters around it, with
-/// how many more there are (the section page lists them all), so a page's
-/// size does not grow with its section.
+/// The sidebar: the sections, and how many more there are than it lists.
+pub struct Nav<'a> {
+    pub sections: Vec<NavSection<'a>>,
+    pub more: NavMore,
+}
+
+/// `nav_more`: sections left out before and after those listed (0 and 0
+/// but on chapter and section pages of a site with very many sections).
+#[derive(Serialize, Default, Clone, Copy)]
+pub struct NavMore {
+    pub before: usize,
+    pub after: usize,
+}
+
+/// At most this many chapters of a section, and this many sections, are
+/// listed on a page that is not the section's (or the home) page.
+const WINDOW: usize = 41;
+
+/// The part of `len` items around item `at` that a sidebar lists: all of
+/// them when they are `WINDOW` or fewer.
+fn window(len: usize, at: usize) -> std::ops::Range<usize> {
+    if len <= WINDOW {
+        return 0..len;
+    }
+    let from = at.saturating_sub(WINDOW / 2).min(len - WINDOW);
+    from..from + WINDOW
+}
+
+/// The sidebar: the sections, with chapters listed only for the one being
+/// read (`open_section`; all of them, and all sections, when `None`: the
+/// home page). On a chapter page (`current`), a large section lists only the
+/// chapters around it, and on chapter and section pages a site with very
+/// many sections lists the sections around the open one, with how many more
+/// there are (the section and home pages list them all), so that a page's
+/// size does not grow with the site.
 pub fn nav<'a>(
     site: &'a Site,
     theme: &'a Theme,
     lang: Lang,
     open_section: Option<&str>,
     current: Option<&str>,
-) -> Vec<NavSection<'a>> {
-    /// Chapters listed in a chapter page's sidebar, at most.
-    const WINDOW: usize = 41;
-    site.listing(lang)
+) -> Nav<'a> {
+    let listing = site.listing(lang);
+    let shown = match open_section.filter(|k| !k.is_empty()) {
+        Some(key) => window(
+            listing.len(),
+            listing.iter().position(|s| s.key == key).unwrap_or(0),
+        ),
+        None => 0..listing.len(),
+    };
+    let more = NavMore {
+        before: shown.start,
+        after: listing.len() - shown.end,
+    };
+    let sections = listing[shown]
         .iter()
         .map(|s| {
             let open = open_section.is_none_or(|k| s.key == k);
             let all = &s.chapters[..];
-            let (from, to) = match current {
-                Some(key) if open && all.len() > WINDOW => {
-                    let at = all.iter().position(|c| c.key == key).unwrap_or(0);
-                    let from = at.saturating_sub(WINDOW / 2).min(all.len() - WINDOW);
-                    (from, from + WINDOW)
-                }
-                _ => (0, all.len()),
+            let chapters = match current {
+                Some(key) if open => window(
+                    all.len(),
+                    all.iter().position(|c| c.key == key).unwrap_or(0),
+                ),
+                _ => 0..all.len(),
             };
             NavSection {
                 key: &s.key,
@@ -167,12 +210,13 @@ pub fn nav<'a>(
                 count: s.count,
                 description: s.description.as_deref(),
                 open,
-                chapters: if open { &all[from..to] } else { &[] },
-                more_before: open.then_some(from),
-                more_after: open.then_some(all.len() - to),
+                more_before: open.then_some(chapters.start),
+                more_after: open.then_some(all.len() - chapters.end),
+                chapters: if open { &all[chapters] } else { &[] },
             }
         })
-        .collect()
+        .collect();
+    Nav { sections, more }
 }
 
 /// A section's title as listings show it: the chapters at the top of the
@@ -305,14 +349,44 @@ mod tests {
         let s = crate::site::tests::site(&refs);
         let theme = Theme::load(std::path::Path::new("/nonexistent"), "default").unwrap();
         let around = nav(&s, &theme, Lang::Zh, Some("s"), Some("s/c050"));
-        let shown = around[0].chapters;
+        let shown = around.sections[0].chapters;
         assert_eq!(shown.len(), 41);
         assert!(shown.iter().any(|c| c.key == "s/c050"));
         assert_eq!(
-            around[0].more_before.unwrap() + around[0].more_after.unwrap(),
+            around.sections[0].more_before.unwrap() + around.sections[0].more_after.unwrap(),
             59
         );
         let full = nav(&s, &theme, Lang::Zh, Some("s"), None);
-        assert_eq!(full[0].chapters.len(), 100, "the section page lists all");
+        assert_eq!(
+            full.sections[0].chapters.len(),
+            100,
+            "the section page lists all"
+        );
+    }
+
+    #[test]
+    fn a_site_with_many_sections_lists_those_around_the_open_one() {
+        let files: Vec<(String, String)> = (0..120)
+            .map(|i| (format!("s{i:03}/c.md"), format!("# C{i:03}\n")))
+            .collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let s = crate::site::tests::site(&refs);
+        let theme = Theme::load(std::path::Path::new("/nonexistent"), "default").unwrap();
+        let chapter = nav(&s, &theme, Lang::Zh, Some("s100"), Some("s100/c"));
+        assert_eq!(chapter.sections.len(), 41);
+        assert!(chapter.sections.iter().any(|x| x.key == "s100" && x.open));
+        assert_eq!(chapter.more.before + chapter.more.after, 79);
+        let home = nav(&s, &theme, Lang::Zh, None, None);
+        assert_eq!(
+            home.sections.len(),
+            120,
+            "the home page lists every section"
+        );
+        assert_eq!(home.more.before + home.more.after, 0);
+        assert_eq!(window(10, 3), 0..10);
+        assert_eq!(window(100, 99), 59..100);
     }
 }
