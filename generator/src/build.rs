@@ -397,8 +397,19 @@ pub fn render_output(
 
 /// Renders the whole site in memory.
 pub fn render(site: &Site, theme: &Theme) -> BuiltSite {
+    render_watched(site, theme, &|_, _| {})
+}
+
+/// [`render`], showing each file to `watch` as soon as it is ready (so that
+/// `serve` answers requests while its first build is still running).
+pub fn render_watched(
+    site: &Site,
+    theme: &Theme,
+    watch: &(dyn Fn(&str, &[u8]) + Sync),
+) -> BuiltSite {
     let files = std::sync::Mutex::new(BTreeMap::new());
     let sink = |path: String, bytes: Vec<u8>| {
+        watch(&path, &bytes);
         files
             .lock()
             .map_err(|_| anyhow::anyhow!("render thread panicked"))?

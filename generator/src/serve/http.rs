@@ -15,6 +15,7 @@ use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
 
 #[derive(Clone)]
@@ -35,6 +36,33 @@ async fn livereload(State(state): State<AppState>, ws: WebSocketUpgrade) -> Resp
     reload::upgrade(ws, &state.reloads, state.files.clone())
 }
 
+/// While serve's first build runs, a file not rendered yet is waited for
+/// (the home page comes first, so the browser opened at start sees it
+/// early); anything still missing when the build ends is a real 404.
+async fn wait_for_first_build(files: &SharedFiles, uri_path: &str) {
+    /// A first build of a very large site may take minutes.
+    const LONGEST: Duration = Duration::from_secs(600);
+    let Some(path) = site_path(uri_path) else {
+        return;
+    };
+    let candidates = [
+        path.clone(),
+        format!("{path}index.html"),
+        format!("{path}/index.html"),
+    ];
+    let started = Instant::now();
+    loop {
+        let waiting = match files.read() {
+            Ok(files) => files.is_building() && !candidates.iter().any(|c| files.contains(c)),
+            Err(_) => false,
+        };
+        if !waiting || started.elapsed() > LONGEST {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 async fn serve_file(
     State(state): State<AppState>,
     method: Method,
@@ -44,6 +72,7 @@ async fn serve_file(
     if method != Method::GET && method != Method::HEAD {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
+    wait_for_first_build(&state.files, uri.path()).await;
     let files = match state.files.read() {
         Ok(files) => files,
         Err(poisoned) => poisoned.into_inner(),
@@ -215,6 +244,41 @@ pub fn content_type(path: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Serve answers while its first build runs: a page not rendered yet is
+    /// waited for, and a missing one is answered (404) when the build ends.
+    #[tokio::test]
+    async fn a_request_during_the_first_build_waits_for_its_page() {
+        use super::super::store::{SiteFiles, Update};
+        use std::sync::{Arc, RwLock};
+        let files: SharedFiles = Arc::new(RwLock::new(SiteFiles::building()));
+        let waiting = |path: &'static str| {
+            let files = files.clone();
+            tokio::spawn(async move { wait_for_first_build(&files, path).await })
+        };
+        let page = waiting("/a/");
+        let missing = waiting("/nowhere/");
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert!(!page.is_finished() && !missing.is_finished());
+        files
+            .write()
+            .unwrap()
+            .put_early("a/index.html", b"<p>a</p>");
+        tokio::time::timeout(Duration::from_secs(5), page)
+            .await
+            .expect("the page's request goes on once it is rendered")
+            .unwrap();
+        assert!(!missing.is_finished());
+        files.write().unwrap().apply(Update {
+            replace_all: true,
+            ..Update::default()
+        });
+        tokio::time::timeout(Duration::from_secs(5), missing)
+            .await
+            .expect("the end of the build answers the rest")
+            .unwrap();
+        assert!(!files.read().unwrap().is_building());
+    }
 
     #[test]
     fn plain_paths_are_decoded() {

@@ -89,19 +89,44 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
     };
     let mut workspace =
         Workspace::load(paths.clone(), &options.content, url.clone(), options.drafts)?;
+    // The server answers from the start: pages appear in the store as the
+    // first build renders them (the home page first), and a request for one
+    // not rendered yet waits for it. Changes made meanwhile queue up.
+    let files: SharedFiles = Arc::new(RwLock::new(SiteFiles::building()));
+    let reloads = reload::channel();
+    let app = http::router(http::AppState {
+        files: files.clone(),
+        reloads: reloads.clone(),
+    });
+    let server = runtime.spawn(async move { axum::serve(listener, app).await });
+    // Ctrl-C stops serve at once, also during the first build (which runs
+    // on this thread): there is nothing to save, the site is in memory.
+    runtime.spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            std::process::exit(0);
+        }
+    });
+    let (change_tx, change_rx) = std::sync::mpsc::channel();
+    let _watcher = watch::start(paths, change_tx).context("watching the site for changes")?;
+    println!("serving {url}");
+    if options.open {
+        if let Err(err) = open::that_detached(&url) {
+            eprintln!("could not open a browser ({err}); open {url} yourself");
+        }
+    }
     // Formulas and code blocks rendered by the last run are not rendered again.
     if let Some(file) = crate::render_cache::default_file(&options.content) {
         crate::render_cache::open(file);
     }
-    let first = workspace.render_all();
+    let first = workspace.render_all_watched(&|path, bytes| {
+        if let Ok(mut files) = files.write() {
+            files.put_early(path, bytes);
+        }
+    });
     crate::render_cache::save();
     print_outcome(&first);
-    let files: SharedFiles = Arc::new(RwLock::new(SiteFiles::default()));
     apply(&files, first.update);
 
-    let reloads = reload::channel();
-    let (change_tx, change_rx) = std::sync::mpsc::channel();
-    let _watcher = watch::start(paths, change_tx).context("watching the site for changes")?;
     let (search_tx, search_rx) = std::sync::mpsc::channel();
     {
         let files = files.clone();
@@ -115,21 +140,7 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
             .name("rebuild".into())
             .spawn(move || rebuild_loop(workspace, files, reloads, change_rx, search_tx))?;
     }
-
-    println!("serving {url}");
-    if options.open {
-        if let Err(err) = open::that_detached(&url) {
-            eprintln!("could not open a browser ({err}); open {url} yourself");
-        }
-    }
-    let app = http::router(http::AppState { files, reloads });
-    runtime.block_on(async {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-    })?;
+    runtime.block_on(server)??;
     Ok(())
 }
 

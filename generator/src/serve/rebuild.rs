@@ -138,10 +138,16 @@ impl Workspace {
 
     /// Renders the whole site with `build`'s pipeline into a fresh in-memory site.
     pub fn render_all(&mut self) -> Outcome {
+        self.render_all_watched(&|_, _| {})
+    }
+
+    /// [`Workspace::render_all`], showing each rendered file to `watch` as
+    /// soon as it is ready (serve's first build fills the store as it goes).
+    pub fn render_all_watched(&mut self, watch: &(dyn Fn(&str, &[u8]) + Sync)) -> Outcome {
         let started = Instant::now();
         self.load_errors.clear();
         self.replan();
-        let output = build::render(&self.site, &self.theme);
+        let output = build::render_watched(&self.site, &self.theme, watch);
         let mut update = Update {
             replace_all: true,
             ..Update::default()

@@ -23,6 +23,9 @@ pub struct SiteFiles {
     template_errors: BTreeMap<String, Diagnostic>,
     /// A theme or configuration that failed to load (the last good one stays in use).
     site_error: Option<Diagnostic>,
+    /// The first build is still running: files arrive one by one, and a
+    /// request for one not there yet waits (see [`SiteFiles::building`]).
+    building: bool,
 }
 
 pub type SharedFiles = Arc<RwLock<SiteFiles>>;
@@ -76,6 +79,28 @@ impl Update {
 }
 
 impl SiteFiles {
+    /// An empty site whose first build is running.
+    pub fn building() -> SiteFiles {
+        SiteFiles {
+            building: true,
+            ..SiteFiles::default()
+        }
+    }
+
+    /// Whether the first build is still running (ends with the first
+    /// complete update: a full rebuild replaces everything).
+    pub fn is_building(&self) -> bool {
+        self.building
+    }
+
+    /// A file of the first build, as soon as it is rendered.
+    pub fn put_early(&mut self, path: &str, bytes: &[u8]) {
+        if self.building {
+            self.files
+                .insert(path.to_string(), Bytes::copy_from_slice(bytes));
+        }
+    }
+
     pub fn apply(&mut self, update: Update) {
         if update.replace_all {
             // The site error describes the theme and config, not the pages: keep it unless told.
