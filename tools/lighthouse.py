@@ -103,13 +103,28 @@ def main():
     parser.add_argument("--content", default=str(REPO / "content"))
     parser.add_argument("--failing", action="store_true", help="list the audits below 100 % of each run")
     parser.add_argument("--only", default="", help="only the pages whose name contains this")
+    parser.add_argument("--through-serve", action="store_true",
+                        help="audit `generator serve` (compressed, with its reload script) instead of a built folder")
     args = parser.parse_args()
     os.environ.setdefault("CHROME_PATH", "/usr/bin/chromium")
     work = Path(tempfile.mkdtemp(prefix="dlq-lighthouse-"))
-    subprocess.run([args.generator, "build", "--content", args.content, "--output", str(work / "site"),
-                    "--precompress"], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
-    server = serve(work / "site")
-    base = f"http://127.0.0.1:{server.server_port}/"
+    if args.through_serve:
+        server = subprocess.Popen([args.generator, "serve", "--content", args.content, "--port", "0"],
+                                  cwd=REPO, stdout=subprocess.PIPE, text=True)
+        base = None
+        for line in server.stdout:
+            if line.startswith("serving "):
+                base = line.split()[1]
+            if line.startswith("built "):
+                break
+        if base is None:
+            sys.exit("serve printed no URL")
+        threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
+    else:
+        subprocess.run([args.generator, "build", "--content", args.content, "--output", str(work / "site"),
+                        "--precompress"], check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+        server = serve(work / "site")
+        base = f"http://127.0.0.1:{server.server_port}/"
     print("| page | run | performance | accessibility | best practices | SEO | first paint | CLS |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, path in PAGES.items():
@@ -125,7 +140,10 @@ def main():
                 for audit in scores["report"]["audits"].values():
                     if audit.get("score") is not None and audit["score"] < 1 and audit.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings"):
                         print(f"    {audit['id']}: {audit['score']} {audit.get('displayValue', '')}", file=sys.stderr)
-    server.shutdown()
+    if args.through_serve:
+        server.terminate()
+    else:
+        server.shutdown()
 
 
 if __name__ == "__main__":
