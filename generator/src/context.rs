@@ -166,12 +166,13 @@ fn window(len: usize, at: usize) -> std::ops::Range<usize> {
 }
 
 /// The sidebar: the sections, with chapters listed only for the one being
-/// read (`open_section`; all of them, and all sections, when `None`: the
-/// home page). On a chapter page (`current`), a large section lists only the
-/// chapters around it, and on chapter and section pages a site with very
-/// many sections lists the sections around the open one, with how many more
-/// there are (the section and home pages list them all), so that a page's
-/// size does not grow with the site.
+/// read (`open_section`; all sections when `None`: the home page). A large
+/// section lists only the chapters around the one read (`current`) on a
+/// chapter page and its first ones on the home page, and on chapter and
+/// section pages a site with very many sections lists the sections around
+/// the open one, each with how many more there are (the section page lists
+/// all its chapters, the home page all sections), so that a page's size
+/// does not grow with the site.
 pub fn nav<'a>(
     site: &'a Site,
     theme: &'a Theme,
@@ -196,11 +197,13 @@ pub fn nav<'a>(
         .map(|s| {
             let open = open_section.is_none_or(|k| s.key == k);
             let all = &s.chapters[..];
-            let chapters = match current {
-                Some(key) if open => window(
+            let chapters = match (current, open_section) {
+                (Some(key), _) if open => window(
                     all.len(),
                     all.iter().position(|c| c.key == key).unwrap_or(0),
                 ),
+                // The home page: the first chapters of each section.
+                (None, None) => window(all.len(), 0),
                 _ => 0..all.len(),
             };
             NavSection {
@@ -362,6 +365,13 @@ mod tests {
             100,
             "the section page lists all"
         );
+        let home = nav(&s, &theme, Lang::Zh, None, None);
+        assert_eq!(
+            home.sections[0].chapters.len(),
+            41,
+            "the home page lists the first"
+        );
+        assert_eq!(home.sections[0].more_after, Some(59));
     }
 
     #[test]
