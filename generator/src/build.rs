@@ -39,10 +39,11 @@ pub struct Report {
     pub notes: BTreeMap<Route, Vec<crate::study::anki::Note>>,
 }
 
-/// Everything a build produces, in memory.
-pub struct BuiltSite {
+/// Everything a build produces, in memory (`B`: how the bytes are held;
+/// `serve` shares them with its store instead of copying them).
+pub struct BuiltSite<B = Vec<u8>> {
     /// Output path → bytes.
-    pub files: BTreeMap<String, Vec<u8>>,
+    pub files: BTreeMap<String, B>,
     /// Output path → content file to copy.
     pub copies: BTreeMap<String, PathBuf>,
     pub report: Report,
@@ -397,18 +398,19 @@ pub fn render_output(
 
 /// Renders the whole site in memory.
 pub fn render(site: &Site, theme: &Theme) -> BuiltSite {
-    render_watched(site, theme, &|_, _| {})
+    render_watched(site, theme, &|_, _: &Vec<u8>| {})
 }
 
 /// [`render`], showing each file to `watch` as soon as it is ready (so that
 /// `serve` answers requests while its first build is still running).
-pub fn render_watched(
+pub fn render_watched<B: From<Vec<u8>> + Send>(
     site: &Site,
     theme: &Theme,
-    watch: &(dyn Fn(&str, &[u8]) + Sync),
-) -> BuiltSite {
+    watch: &(dyn Fn(&str, &B) + Sync),
+) -> BuiltSite<B> {
     let files = std::sync::Mutex::new(BTreeMap::new());
     let sink = |path: String, bytes: Vec<u8>| {
+        let bytes = B::from(bytes);
         watch(&path, &bytes);
         files
             .lock()

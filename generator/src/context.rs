@@ -340,17 +340,21 @@ pub struct OwnPage<'a> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_chapter_page_lists_a_window_of_a_large_section() {
-        let files: Vec<(String, String)> = (0..100)
-            .map(|i| (format!("s/c{i:03}.md"), format!("# C{i:03}\n")))
-            .collect();
+    /// A site of `n` chapters at `path(i)`, titled `C000`…, and the default theme.
+    fn numbered_site(n: usize, path: impl Fn(usize) -> String) -> (Site, Theme) {
+        let files: Vec<(String, String)> =
+            (0..n).map(|i| (path(i), format!("# C{i:03}\n"))).collect();
         let refs: Vec<(&str, &str)> = files
             .iter()
             .map(|(p, t)| (p.as_str(), t.as_str()))
             .collect();
-        let s = crate::site::tests::site(&refs);
         let theme = Theme::load(std::path::Path::new("/nonexistent"), "default").unwrap();
+        (crate::site::tests::site(&refs), theme)
+    }
+
+    #[test]
+    fn a_chapter_page_lists_a_window_of_a_large_section() {
+        let (s, theme) = numbered_site(100, |i| format!("s/c{i:03}.md"));
         let around = nav(&s, &theme, Lang::Zh, Some("s"), Some("s/c050"));
         let shown = around.sections[0].chapters;
         assert_eq!(shown.len(), 41);
@@ -376,15 +380,7 @@ mod tests {
 
     #[test]
     fn a_site_with_many_sections_lists_those_around_the_open_one() {
-        let files: Vec<(String, String)> = (0..120)
-            .map(|i| (format!("s{i:03}/c.md"), format!("# C{i:03}\n")))
-            .collect();
-        let refs: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect();
-        let s = crate::site::tests::site(&refs);
-        let theme = Theme::load(std::path::Path::new("/nonexistent"), "default").unwrap();
+        let (s, theme) = numbered_site(120, |i| format!("s{i:03}/c.md"));
         let chapter = nav(&s, &theme, Lang::Zh, Some("s100"), Some("s100/c"));
         assert_eq!(chapter.sections.len(), 41);
         assert!(chapter.sections.iter().any(|x| x.key == "s100" && x.open));

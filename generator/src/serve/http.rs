@@ -263,7 +263,7 @@ mod tests {
         files
             .write()
             .unwrap()
-            .put_early("a/index.html", b"<p>a</p>");
+            .put_early("a/index.html", &Bytes::from_static(b"<p>a</p>"));
         tokio::time::timeout(Duration::from_secs(5), page)
             .await
             .expect("the page's request goes on once it is rendered")

@@ -143,7 +143,7 @@ impl Workspace {
 
     /// [`Workspace::render_all`], showing each rendered file to `watch` as
     /// soon as it is ready (serve's first build fills the store as it goes).
-    pub fn render_all_watched(&mut self, watch: &(dyn Fn(&str, &[u8]) + Sync)) -> Outcome {
+    pub fn render_all_watched(&mut self, watch: &(dyn Fn(&str, &Bytes) + Sync)) -> Outcome {
         let started = Instant::now();
         self.load_errors.clear();
         self.replan();
@@ -195,7 +195,7 @@ impl Workspace {
             output
                 .files
                 .into_iter()
-                .map(|(path, bytes)| (path, Some(Bytes::from(bytes)))),
+                .map(|(path, bytes)| (path, Some(bytes))),
         );
         let mut by_file: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
         for d in diagnostics

@@ -93,11 +93,11 @@ impl SiteFiles {
         self.building
     }
 
-    /// A file of the first build, as soon as it is rendered.
-    pub fn put_early(&mut self, path: &str, bytes: &[u8]) {
+    /// A file of the first build, as soon as it is rendered (shared with
+    /// the build's own copy, not copied).
+    pub fn put_early(&mut self, path: &str, bytes: &Bytes) {
         if self.building {
-            self.files
-                .insert(path.to_string(), Bytes::copy_from_slice(bytes));
+            self.files.insert(path.to_string(), bytes.clone());
         }
     }
 
