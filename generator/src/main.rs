@@ -15,6 +15,22 @@ use std::time::Instant;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Turns transparent huge pages off for this process. With the kernel's THP
+/// set to `always` (Debian's default), every fresh page the allocator
+/// touches is a 2 MB page the kernel zeroes first, and the allocator returns
+/// and re-touches them as pages come and go: a 1,000-page build spent a
+/// third of its CPU time in the kernel and peaked 30 % higher. The setting
+/// applies from the next page fault on, so calling it first thing in `main`
+/// covers all but the runtime's first allocations.
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integer arguments and
+    // only sets a flag on this process; a failure (old kernel) changes nothing.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 /// Builds a bilingual (中文/English) study site from a folder of markdown Q&A notes.
 ///
 /// Exit status: 0 when the site was written (or `check` found nothing to
@@ -129,6 +145,7 @@ fn print_diagnostics(
 }
 
 fn main() -> ExitCode {
+    no_transparent_huge_pages();
     // Deep recursion in a parser must not abort the whole build: content is
     // capped, and render threads get room to spare.
     let _ = rayon::ThreadPoolBuilder::new()
