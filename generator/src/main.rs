@@ -210,7 +210,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 s.errors,
                 s.warnings
             );
-            if std::env::var_os("GENERATOR_PHASES").is_some() {
+            if generator::phases::on() {
                 println!("{}", generator::phases::report());
             }
             Ok(if deny_warnings && !report.diagnostics.is_empty() {
@@ -262,7 +262,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 s.warnings,
                 bytes.into_inner() as f64 / 1e6
             );
-            if std::env::var_os("GENERATOR_PHASES").is_some() {
+            if generator::phases::on() {
                 println!("{}", generator::phases::report());
             }
             let failed = report

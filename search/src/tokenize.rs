@@ -333,20 +333,24 @@ pub fn is_stop_pair(pair: &str) -> bool {
     let (Some(a), Some(b)) = (chars.next(), chars.next()) else {
         return false;
     };
-    if is_particle(a) || is_particle(b) {
-        return true;
-    }
-    // Every pair of every text indexed is checked: most fail the first look.
-    stop_word_chars().contains(a)
-        && chinese_stop_words().any(|w| {
-            let mut w = w.chars();
-            let mut prev = w.next();
-            w.any(|next| {
-                let pair = prev == Some(a) && next == b;
-                prev = Some(next);
-                pair
+    // Most pairs fail the first look (a bit set); the rest are looked up.
+    is_particle(a)
+        || is_particle(b)
+        || (stop_word_chars().contains(a) && stop_word_pairs().contains(&(a, b)))
+}
+
+/// The pairs of neighbouring characters inside the Chinese question words.
+/// Every pair of every indexed text is looked up: a set, not a scan of the words.
+fn stop_word_pairs() -> &'static std::collections::HashSet<(char, char)> {
+    static PAIRS: OnceLock<std::collections::HashSet<(char, char)>> = OnceLock::new();
+    PAIRS.get_or_init(|| {
+        chinese_stop_words()
+            .flat_map(|w| {
+                let chars: Vec<char> = w.chars().collect();
+                chars.windows(2).map(|p| (p[0], p[1])).collect::<Vec<_>>()
             })
-        })
+            .collect()
+    })
 }
 
 /// The characters of the Chinese question words.

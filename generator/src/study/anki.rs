@@ -126,13 +126,17 @@ pub fn plain_code(html: &str) -> String {
             break;
         };
         out.push_str(&rest[..at]);
+        // Code is escaped: every `<` in a block starts a tag.
         let mut block = &rest[at..end];
-        while let Some(tag) = block.find("<span").or_else(|| block.find("</span>")) {
-            let close = block.find("</span>").filter(|&c| c < tag).unwrap_or(tag);
-            out.push_str(&block[..close]);
-            block = block[close..]
-                .split_once('>')
-                .map_or("", |(_, after)| after);
+        while let Some(lt) = block.find('<') {
+            let tag = &block[lt..];
+            if tag.starts_with("<span") || tag.starts_with("</span>") {
+                out.push_str(&block[..lt]);
+                block = tag.split_once('>').map_or("", |(_, after)| after);
+            } else {
+                out.push_str(&block[..=lt]);
+                block = &tag[1..];
+            }
         }
         out.push_str(block);
         rest = &rest[end..];

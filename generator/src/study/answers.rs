@@ -223,27 +223,31 @@ const VOID: &[&str] = &[
 /// The tags of an HTML fragment, in order: (name, is a closing tag).
 /// Void and self-closing elements and comments are skipped.
 fn tags(html: &str) -> impl Iterator<Item = (&str, bool)> + '_ {
-    let mut rest = html;
+    // Bytes, not chars: a page's KaTeX markup has thousands of tags.
+    let bytes = html.as_bytes();
+    let mut at = 0;
     std::iter::from_fn(move || loop {
-        let at = rest.find('<')?;
-        rest = &rest[at + 1..];
-        if let Some(comment) = rest.strip_prefix("!--") {
-            rest = comment.find("-->").map_or("", |e| &comment[e + 3..]);
+        at += memchr::memchr(b'<', &bytes[at..])? + 1;
+        if bytes[at..].starts_with(b"!--") {
+            at = html[at + 3..]
+                .find("-->")
+                .map_or(bytes.len(), |e| at + 3 + e + 3);
             continue;
         }
-        let closing = rest.starts_with('/');
-        let name_start = usize::from(closing);
-        let name_len = rest[name_start..]
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(rest.len() - name_start);
+        let closing = bytes.get(at) == Some(&b'/');
+        let name_start = at + usize::from(closing);
+        let name_len = bytes[name_start..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .unwrap_or(bytes.len() - name_start);
         if name_len == 0 {
             continue;
         }
-        let name = &rest[name_start..name_start + name_len];
-        let end = rest.find('>').unwrap_or(rest.len());
-        let self_closing = rest[..end].ends_with('/');
-        rest = &rest[end..];
-        if self_closing || VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+        let name = &html[name_start..name_start + name_len];
+        let end = memchr::memchr(b'>', &bytes[at..]).map_or(bytes.len(), |e| at + e);
+        let self_closing = bytes[at..end].ends_with(b"/");
+        at = end;
+        if self_closing || (name_len <= 6 && VOID.iter().any(|v| v.eq_ignore_ascii_case(name))) {
             continue;
         }
         return Some((name, closing));
