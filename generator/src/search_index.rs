@@ -68,8 +68,8 @@ impl IndexBuilder {
 /// Builds the index from what rendering found on each page (`serve`, which
 /// keeps every page's parts to rebuild it after an edit).
 /// `chapter_title` names a page in the reader's language.
-pub fn build_index(
-    texts: &[(Route, Vec<SearchText>)],
+pub fn build_index<T: AsRef<[SearchText]> + Sync>(
+    texts: &[(Route, T)],
     glossary: &[(String, String)],
     chapter_title: impl Fn(&Route) -> String + Sync,
 ) -> IndexFiles {
@@ -78,7 +78,12 @@ pub fn build_index(
         .par_iter()
         .enumerate()
         .for_each(|(position, (route, parts))| {
-            builder.add_page(position as u64, route, &chapter_title(route), parts)
+            builder.add_page(
+                position as u64,
+                route,
+                &chapter_title(route),
+                parts.as_ref(),
+            )
         });
     let files = std::sync::Mutex::new(BTreeMap::new());
     let sink = |name: String, text: String| {

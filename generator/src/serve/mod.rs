@@ -20,7 +20,7 @@ pub mod watch;
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use anyhow::Context as _;
-use rebuild::{Outcome, SearchInput, Workspace};
+use rebuild::{Aggregates, Outcome, Workspace};
 use reload::Notice;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -127,18 +127,18 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
     print_outcome(&first);
     apply(&files, first.update);
 
-    let (search_tx, search_rx) = std::sync::mpsc::channel();
+    let (aggregates_tx, aggregates_rx) = std::sync::mpsc::channel();
     {
         let files = files.clone();
         std::thread::Builder::new()
-            .name("search".into())
-            .spawn(move || search_loop(files, search_rx))?;
+            .name("aggregates".into())
+            .spawn(move || aggregates_loop(files, aggregates_rx))?;
     }
     {
         let (files, reloads) = (files.clone(), reloads.clone());
         std::thread::Builder::new()
             .name("rebuild".into())
-            .spawn(move || rebuild_loop(workspace, files, reloads, change_rx, search_tx))?;
+            .spawn(move || rebuild_loop(workspace, files, reloads, change_rx, aggregates_tx))?;
     }
     runtime.block_on(server)??;
     Ok(())
@@ -211,16 +211,43 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
     }
 }
 
-/// Builds the search index from the latest snapshot it was sent, off the
-/// rebuild thread (it takes longer than re-rendering a page).
-fn search_loop(files: SharedFiles, inputs: Receiver<SearchInput>) {
+/// Builds the search index and the Anki decks from the latest snapshot it
+/// was sent, off the rebuild thread (they take longer than re-rendering a page).
+/// Its parallel parts run on a pool of their own, one thread: on the
+/// global pool they made the next save's pages wait (at 16,000 pages the
+/// index takes seconds).
+fn aggregates_loop(files: SharedFiles, inputs: Receiver<Aggregates>) {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .thread_name(|_| "search-index".into())
+        .start_handler(|_| lower_priority())
+        .build();
     while let Ok(mut input) = inputs.recv() {
         while let Ok(newer) = inputs.try_recv() {
             input = newer;
         }
-        let (update, took) = input.build();
+        let (update, took) = match &pool {
+            Ok(pool) => pool.install(|| input.build()),
+            Err(_) => input.build(),
+        };
+        let what = if update.clear_folder.is_some() {
+            "search index"
+        } else {
+            "study decks"
+        };
         apply(&files, update);
-        println!("search index updated in {} ms", took.as_millis());
+        println!("{what} updated in {} ms", took.as_millis());
+    }
+}
+
+/// Lets the calling thread give way to every other of the process (a
+/// save's rendering, the watcher, requests): on Linux a thread has a nice
+/// value of its own.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority takes plain integers; 0 names the calling thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 19);
     }
 }
 
@@ -231,7 +258,7 @@ fn rebuild_loop(
     files: SharedFiles,
     reloads: broadcast::Sender<Notice>,
     changes: Receiver<ChangeSet>,
-    search: Sender<SearchInput>,
+    aggregates: Sender<Aggregates>,
 ) {
     let mut stale: Vec<crate::plan::Output> = Vec::new();
     let mut aggregates_stale = false;
@@ -242,10 +269,7 @@ fn rebuild_loop(
                 Ok(batch) => batch,
                 Err(RecvTimeoutError::Timeout) => {
                     if stale.is_empty() {
-                        if let Some(input) = workspace.search_input() {
-                            let _ = search.send(input);
-                        }
-                        apply(&files, workspace.decks());
+                        let _ = aggregates.send(workspace.aggregates());
                         aggregates_stale = false;
                     } else {
                         let at = stale.len().saturating_sub(REFRESH_CHUNK);

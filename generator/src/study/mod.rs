@@ -140,18 +140,23 @@ pub fn questions_json(site: &Site, theme: &Theme, lang: Lang) -> Vec<u8> {
 
 /// The Anki deck of `lang` from every chapter's notes (by route), in reading order.
 pub fn deck(site: &Site, lang: Lang, notes: &BTreeMap<Route, Vec<anki::Note>>) -> Vec<u8> {
-    let mut ordered = Vec::new();
-    for section in site.listing(lang) {
-        for c in &section.chapters {
-            let route = Route {
-                key: c.key.clone(),
-                kind: PageKind::Chapter,
-                lang,
-            };
-            ordered.extend(notes.get(&route).into_iter().flatten());
-        }
-    }
+    let ordered = deck_order(site, lang)
+        .into_iter()
+        .flat_map(|route| notes.get(&route).into_iter().flatten());
     anki::deck(&site.site_title(lang), ordered).into_bytes()
+}
+
+/// The chapters whose notes make the deck of `lang`, in reading order.
+pub fn deck_order(site: &Site, lang: Lang) -> Vec<Route> {
+    site.listing(lang)
+        .iter()
+        .flat_map(|section| &section.chapters)
+        .map(|c| Route {
+            key: c.key.clone(),
+            kind: PageKind::Chapter,
+            lang,
+        })
+        .collect()
 }
 
 /// The drill page in `lang`.
