@@ -5,21 +5,79 @@
 //! `~/.cache/dlq-generator`), valid only for the binary that wrote it (its
 //! size and modification time are part of the file), and holds exactly the
 //! entries the last build used, so it never grows beyond one site's.
+//!
+//! The file is an index (key → where the text is) followed by the texts,
+//! and only the index is read when the cache is opened: a text is read from
+//! the file when it is asked for. At 16,000 pages the texts are 880 MB;
+//! reading and decoding them all made `serve`'s first answer wait 7–12 s,
+//! and holding them (twice: as loaded and as used) was 1.8 GB of its
+//! memory. After [`save`] the texts this run rendered are in the new file
+//! too and are dropped from memory, so a long `serve` holds only the index.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock, RwLock};
 
-const MAGIC: &[u8; 8] = b"DLQRC01\n";
+const MAGIC: &[u8; 8] = b"DLQRC02\n";
+/// Magic, binary identity, entry count.
+const HEADER: usize = 24;
+/// Key, offset in the texts, length.
+const INDEX_ENTRY: usize = 20;
 
 #[derive(Default)]
 struct Cache {
-    /// Entries loaded from the last run.
-    loaded: RwLock<HashMap<u64, String>>,
-    /// Entries this run used or produced (what the next run gets).
-    used: Mutex<HashMap<u64, String>>,
+    /// The cache file as last read or written: its index and an open handle.
+    stored: RwLock<Option<Stored>>,
+    /// Entries this run used (what the next run gets): the text when this
+    /// run rendered it, `None` when it is in `stored`.
+    used: Mutex<HashMap<u64, Option<String>>>,
     file: Mutex<Option<PathBuf>>,
+}
+
+/// A cache file: where each text is, read on demand through `file` (kept
+/// open: a newer file renamed over it does not change what it reads).
+struct Stored {
+    file: File,
+    /// Key → (offset from the start of the file, length).
+    index: HashMap<u64, (u64, u32)>,
+}
+
+impl Stored {
+    /// The text of `key`, or `None` when absent or unreadable (then it is
+    /// rendered again: a damaged entry costs time, never a wrong page).
+    fn text(&self, key: u64) -> Option<String> {
+        let &(offset, len) = self.index.get(&key)?;
+        let mut bytes = vec![0; len as usize];
+        read_at(&self.file, &mut bytes, offset).ok()?;
+        String::from_utf8(bytes).ok()
+    }
+}
+
+/// Fills `buf` from `file` at `offset`, without moving a shared cursor (so
+/// that threads can read at once).
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+    }
+    #[cfg(windows)]
+    {
+        let mut done = 0;
+        while done < buf.len() {
+            let n = std::os::windows::fs::FileExt::seek_read(
+                file,
+                &mut buf[done..],
+                offset + done as u64,
+            )?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            done += n;
+        }
+        Ok(())
+    }
 }
 
 fn cache() -> &'static Cache {
@@ -50,18 +108,30 @@ pub fn get_or_render<E>(
     parts.extend(input.iter().map(|s| s.as_bytes()));
     let key = key(&parts);
     let cache = cache();
-    let hit = cache
-        .loaded
-        .read()
+    let recording = cache.file.lock().is_ok_and(|f| f.is_some());
+    let fresh = cache
+        .used
+        .lock()
         .ok()
-        .and_then(|loaded| loaded.get(&key).cloned());
-    let html = match hit {
-        Some(html) => html,
-        None => render()?,
+        .and_then(|used| used.get(&key).cloned().flatten());
+    let stored = match fresh {
+        Some(html) => return Ok(html),
+        None => cache
+            .stored
+            .read()
+            .ok()
+            .and_then(|s| s.as_ref().and_then(|s| s.text(key))),
     };
-    if cache.file.lock().is_ok_and(|f| f.is_some()) {
+    let (html, rendered) = match stored {
+        Some(html) => (html, false),
+        None => (render()?, true),
+    };
+    if recording {
         if let Ok(mut used) = cache.used.lock() {
-            used.entry(key).or_insert_with(|| html.clone());
+            let entry = used.entry(key).or_default();
+            if rendered && entry.is_none() {
+                *entry = Some(html.clone());
+            }
         }
     }
     Ok(html)
@@ -96,107 +166,236 @@ fn binary_identity() -> u64 {
     ])
 }
 
-/// Starts using `file`: loads what the last run of this binary left there.
-/// A missing, foreign or damaged file is an empty cache, never an error.
+/// Starts using `file`: reads the index of what the last run of this
+/// binary left there (the texts stay in the file until asked for). A
+/// missing, foreign or damaged file is an empty cache, never an error.
 pub fn open(file: PathBuf) {
     let cache = cache();
-    if let Some(entries) = read(&file) {
-        if let Ok(mut loaded) = cache.loaded.write() {
-            *loaded = entries;
-        }
+    let stored = read_index(&file);
+    if let Ok(mut slot) = cache.stored.write() {
+        *slot = stored;
+    }
+    if let Ok(mut used) = cache.used.lock() {
+        used.clear();
     }
     if let Ok(mut slot) = cache.file.lock() {
         *slot = Some(file);
     }
 }
 
-fn read(file: &Path) -> Option<HashMap<u64, String>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .ok()?
-        .read_to_end(&mut bytes)
-        .ok()?;
-    let rest = bytes.strip_prefix(MAGIC)?;
-    let (identity, mut rest) = rest.split_at_checked(8)?;
-    if u64::from_le_bytes(identity.try_into().ok()?) != binary_identity() {
+fn read_index(path: &Path) -> Option<Stored> {
+    let file = File::open(path).ok()?;
+    let size = file.metadata().ok()?.len();
+    let mut header = [0; HEADER];
+    read_at(&file, &mut header, 0).ok()?;
+    let (magic, rest) = header.split_at(8);
+    let (identity, count) = rest.split_at(8);
+    if magic != MAGIC || u64::from_le_bytes(identity.try_into().ok()?) != binary_identity() {
         return None;
     }
-    let mut entries = HashMap::new();
-    while !rest.is_empty() {
-        let (key, tail) = rest.split_at_checked(8)?;
-        let (len, tail) = tail.split_at_checked(4)?;
-        let len = u32::from_le_bytes(len.try_into().ok()?) as usize;
-        let (text, tail) = tail.split_at_checked(len)?;
-        entries.insert(
-            u64::from_le_bytes(key.try_into().ok()?),
-            String::from_utf8(text.to_vec()).ok()?,
-        );
-        rest = tail;
+    let count = usize::try_from(u64::from_le_bytes(count.try_into().ok()?)).ok()?;
+    let index_len = count.checked_mul(INDEX_ENTRY)?;
+    let texts_start = (HEADER + index_len) as u64;
+    if texts_start > size {
+        return None;
     }
-    Some(entries)
+    let mut raw = vec![0; index_len];
+    read_at(&file, &mut raw, HEADER as u64).ok()?;
+    let mut index = HashMap::with_capacity(count);
+    for entry in raw.chunks_exact(INDEX_ENTRY) {
+        let key = u64::from_le_bytes(entry[..8].try_into().ok()?);
+        let offset = u64::from_le_bytes(entry[8..16].try_into().ok()?);
+        let len = u32::from_le_bytes(entry[16..].try_into().ok()?);
+        let start = texts_start.checked_add(offset)?;
+        if start.checked_add(u64::from(len))? > size {
+            return None;
+        }
+        index.insert(key, (start, len));
+    }
+    Some(Stored { file, index })
 }
 
-/// Writes the entries this run used (atomically: a temporary file renamed).
-/// Failing to write a cache is not worth failing a build for.
+/// Writes the entries this run used (atomically: a temporary file renamed),
+/// then reads texts from the new file and drops this run's from memory.
+/// May run while pages render: they find what they need in the old file
+/// meanwhile, or render it. Failing to write a cache is not worth failing
+/// a build for.
 pub fn save() {
     let cache = cache();
     let Some(file) = cache.file.lock().ok().and_then(|f| f.clone()) else {
         return;
     };
-    let Ok(used) = cache.used.lock() else {
+    let Ok(taken) = cache.used.lock().map(|mut used| std::mem::take(&mut *used)) else {
         return;
     };
-    let mut out = Vec::with_capacity(used.values().map(|v| v.len() + 12).sum::<usize>() + 16);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&binary_identity().to_le_bytes());
-    for (key, text) in used.iter() {
-        out.extend_from_slice(&key.to_le_bytes());
-        out.extend_from_slice(&(text.len() as u32).to_le_bytes());
-        out.extend_from_slice(text.as_bytes());
+    let written = {
+        let stored = cache.stored.read();
+        let stored = stored.as_ref().ok().and_then(|s| s.as_ref());
+        // Entries no longer in the file it was read from are left out.
+        let entries: Vec<(u64, u32)> = taken
+            .iter()
+            .filter_map(|(&key, text)| match text {
+                Some(text) => u32::try_from(text.len()).ok().map(|len| (key, len)),
+                None => stored
+                    .and_then(|s| s.index.get(&key))
+                    .map(|&(_, len)| (key, len)),
+            })
+            .collect();
+        let text = |key: u64| match taken.get(&key) {
+            Some(Some(text)) => Some(text.clone()),
+            _ => stored.and_then(|s| s.text(key)),
+        };
+        write_file(&file, &entries, text)
+    };
+    let new = written.ok().and_then(|()| read_index(&file));
+    let (Ok(mut stored), Ok(mut used)) = (cache.stored.write(), cache.used.lock()) else {
+        return;
+    };
+    match new {
+        Some(new) => {
+            // Entries recorded during the save as being in the old file but
+            // not in the new one keep their text in memory.
+            for (key, text) in used.iter_mut() {
+                if text.is_none() && !new.index.contains_key(key) {
+                    *text = stored.as_ref().and_then(|s| s.text(*key));
+                }
+            }
+            for key in taken.into_keys() {
+                used.entry(key).or_insert(None);
+            }
+            *stored = Some(new);
+        }
+        None => {
+            // Not written: keep what was taken, as it was.
+            for (key, text) in taken {
+                used.entry(key).or_insert(text);
+            }
+        }
     }
-    let Some(dir) = file.parent() else {
-        return;
-    };
+}
+
+/// Writes the index of `entries` (key, length), then each text as `text`
+/// gives it, one at a time (they are not all in memory at once).
+fn write_file(
+    file: &Path,
+    entries: &[(u64, u32)],
+    text: impl Fn(u64) -> Option<String>,
+) -> std::io::Result<()> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
     let temporary = file.with_extension(format!("tmp-{}", std::process::id()));
-    let written = std::fs::create_dir_all(dir)
-        .and_then(|()| std::fs::File::create(&temporary))
-        .and_then(|mut f| f.write_all(&out))
-        .and_then(|()| std::fs::rename(&temporary, &file));
-    if written.is_err() {
+    let write = || -> std::io::Result<()> {
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(&temporary)?);
+        out.write_all(MAGIC)?;
+        out.write_all(&binary_identity().to_le_bytes())?;
+        out.write_all(&(entries.len() as u64).to_le_bytes())?;
+        let mut offset: u64 = 0;
+        for (key, len) in entries {
+            out.write_all(&key.to_le_bytes())?;
+            out.write_all(&offset.to_le_bytes())?;
+            out.write_all(&len.to_le_bytes())?;
+            offset += u64::from(*len);
+        }
+        for &(key, len) in entries {
+            match text(key) {
+                Some(text) if text.len() == len as usize => out.write_all(text.as_bytes())?,
+                _ => return Err(std::io::Error::other("a cached text could not be read")),
+            }
+        }
+        out.into_inner().map_err(|e| e.into_error())?;
+        std::fs::rename(&temporary, file)
+    };
+    let result = write();
+    if result.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
+    result
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Texts held in memory by the cache (the rest is read from its file).
+    fn texts_in_memory() -> usize {
+        cache()
+            .used
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|t| t.is_some())
+            .count()
+    }
+
+    // One test: the cache is one per process.
     #[test]
-    fn entries_survive_a_save_and_load_and_errors_are_not_kept() {
+    fn entries_survive_a_save_are_read_from_the_file_and_errors_are_not_kept() {
         let file = std::env::temp_dir().join(format!("render-cache-{}.bin", std::process::id()));
         open(file.clone());
         let calls = std::cell::Cell::new(0);
-        let render = || {
+        let render = |html: &'static str| {
             calls.set(calls.get() + 1);
-            Ok::<_, ()>("<b>x</b>".to_string())
+            Ok::<_, ()>(html.to_string())
         };
-        assert_eq!(get_or_render("t", &["x"], render).unwrap(), "<b>x</b>");
-        assert!(get_or_render("t", &["bad"], || Err::<String, _>("no")).is_err());
-        save();
-        let loaded = read(&file).expect("readable");
         assert_eq!(
-            loaded.get(&key(&[b"t", b"x"])).map(String::as_str),
-            Some("<b>x</b>")
+            get_or_render("t", &["x"], || render("<b>x</b>")).unwrap(),
+            "<b>x</b>"
         );
+        assert!(get_or_render("t", &["bad"], || Err::<String, _>("no")).is_err());
+        assert_eq!(texts_in_memory(), 1);
+        save();
+        assert_eq!(
+            texts_in_memory(),
+            0,
+            "after a save, texts are read from the file"
+        );
+        assert_eq!(
+            get_or_render("t", &["x"], || render("?")).unwrap(),
+            "<b>x</b>"
+        );
+        assert_eq!(calls.get(), 1);
+
+        // A new run of the same binary: only the index is read at open, and
+        // a text is read when asked for (here changed in place to show it).
+        let mut bytes = std::fs::read(&file).unwrap();
+        let at = bytes.len() - "<b>x</b>".len();
+        bytes[at..].copy_from_slice(b"<i>y</i>");
+        std::fs::write(&file, &bytes).unwrap();
+        open(file.clone());
+        let stored = read_index(&file).expect("readable");
+        assert!(stored.index.contains_key(&key(&[b"t", b"x"])));
         assert!(
-            !loaded.contains_key(&key(&[b"t", b"bad"])),
+            !stored.index.contains_key(&key(&[b"t", b"bad"])),
             "errors are not kept"
         );
+        assert_eq!(
+            get_or_render("t", &["x"], || render("?")).unwrap(),
+            "<i>y</i>"
+        );
+        assert_eq!(calls.get(), 1);
+        assert_eq!(texts_in_memory(), 0);
+
+        // A save keeps what this run used, read from the old file.
+        save();
+        assert_eq!(
+            read_index(&file)
+                .unwrap()
+                .text(key(&[b"t", b"x"]))
+                .as_deref(),
+            Some("<i>y</i>")
+        );
+
+        // A damaged file is no cache: everything renders again.
         let mut damaged = std::fs::read(&file).unwrap();
         damaged.truncate(damaged.len() - 3);
         std::fs::write(&file, damaged).unwrap();
-        assert!(read(&file).is_none(), "a damaged file is no cache");
+        assert!(read_index(&file).is_none(), "a damaged file is no cache");
+        open(file.clone());
+        assert_eq!(
+            get_or_render("t", &["x"], || render("<b>x</b>")).unwrap(),
+            "<b>x</b>"
+        );
+        assert_eq!(calls.get(), 2);
         let _ = std::fs::remove_file(file);
-        assert_eq!(calls.get(), 1);
     }
 }
