@@ -93,12 +93,14 @@ fn main() {
     let pid = serve.child.0.id();
     let rss_built = memory_mb(pid, "VmRSS");
     // The pages are compressed once the site is idle.
-    std::thread::sleep(Duration::from_secs(5).max(PAUSE * (pages / 1000) as u32));
+    std::thread::sleep(Duration::from_secs(5));
     let rss_idle = memory_mb(pid, "VmRSS");
     let mut samples = Vec::new();
     let mut rss_edits = Vec::new();
+    let mut last_edit = Instant::now();
     for i in 0..EDITS {
         std::thread::sleep(PAUSE);
+        last_edit = Instant::now();
         samples.push(edit_and_wait(
             serve.port,
             &url,
@@ -111,7 +113,7 @@ fn main() {
     }
     let mut sorted: Vec<f64> = samples.iter().map(|s| ms(*s)).collect();
     let median = common::median(&mut sorted);
-    std::thread::sleep(Duration::from_secs(5).max(PAUSE * (pages / 1000) as u32));
+    serve.wait_idle_after(last_edit);
     let rss_edited = memory_mb(pid, "VmRSS");
     let peak = memory_mb(pid, "VmHWM");
     let in_browser = tokio::runtime::Runtime::new()
@@ -129,7 +131,7 @@ fn main() {
          {first_answer:.2?} with the cache of that run; target <= 1 s at 1k pages, <= 4 s at 16k"
     );
     println!(
-        "resident memory (MB): {rss_built:.0} after the first build, {rss_idle:.0} idle after it, {} ; {rss_edited:.0} idle after them; peak {peak:.0}",
+        "resident memory (MB): {rss_built:.0} after the first build, {rss_idle:.0} idle after it, {}; {rss_edited:.0} idle after them (their search index built); peak {peak:.0}",
         rss_edits
             .iter()
             .map(|(n, mb)| format!("{mb:.0} after {n} edits"))
@@ -183,6 +185,8 @@ struct Serve {
     started: Instant,
     /// The first build's summary line, once printed.
     summary: std::sync::Arc<std::sync::Mutex<String>>,
+    /// When each search index that serve printed was begun.
+    indexed: std::sync::Arc<std::sync::Mutex<Vec<Instant>>>,
 }
 
 impl Serve {
@@ -201,6 +205,7 @@ impl Serve {
         );
         let mut lines = BufReader::new(child.0.stdout.take().expect("stdout")).lines();
         let summary = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let indexed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let port: u16 = loop {
             let line = lines
                 .next()
@@ -213,13 +218,19 @@ impl Serve {
         // Keep draining stdout so that serve never blocks on a full pipe; the
         // first build's summary comes after the URL (serve answers while building).
         {
-            let summary = summary.clone();
+            let (summary, indexed) = (summary.clone(), indexed.clone());
             std::thread::spawn(move || {
                 for line in lines.map_while(Result::ok) {
                     if line.starts_with("built ") {
                         if let Ok(mut s) = summary.lock() {
                             s.clone_from(&line);
                         }
+                    }
+                    let took = line
+                        .strip_prefix("search index updated in ")
+                        .and_then(|rest| rest.strip_suffix(" ms")?.parse().ok());
+                    if let (Some(took), Ok(mut indexed)) = (took, indexed.lock()) {
+                        indexed.push(Instant::now() - Duration::from_millis(took));
                     }
                 }
             });
@@ -229,6 +240,7 @@ impl Serve {
             port,
             started,
             summary,
+            indexed,
         }
     }
 
@@ -253,6 +265,22 @@ impl Serve {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Waits until serve has built a search index begun after `edit` (the
+    /// last save: what is built in the background is built), and then for
+    /// the store's pages to be compressed again.
+    fn wait_idle_after(&self, edit: Instant) {
+        let wait = Instant::now();
+        while !self
+            .indexed
+            .lock()
+            .is_ok_and(|indexed| indexed.iter().any(|&begun| begun > edit))
+        {
+            assert!(wait.elapsed() < Duration::from_secs(300), "no search index");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_secs(5));
     }
 }
 

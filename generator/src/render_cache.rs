@@ -170,6 +170,7 @@ fn binary_identity() -> u64 {
 /// binary left there (the texts stay in the file until asked for). A
 /// missing, foreign or damaged file is an empty cache, never an error.
 pub fn open(file: PathBuf) {
+    remove_temporaries(&file);
     let cache = cache();
     let stored = read_index(&file);
     if let Ok(mut slot) = cache.stored.write() {
@@ -180,6 +181,29 @@ pub fn open(file: PathBuf) {
     }
     if let Ok(mut slot) = cache.file.lock() {
         *slot = Some(file);
+    }
+}
+
+/// The temporary file a save writes before renaming it over `file`.
+fn temporary(file: &Path) -> PathBuf {
+    file.with_extension(format!("tmp-{}", std::process::id()))
+}
+
+/// Removes what an interrupted save left beside `file` (as large as the
+/// cache: `serve` stopped while writing it). A save of another process
+/// running now loses its file: a cache not written costs time, not pages.
+fn remove_temporaries(file: &Path) {
+    let (Some(dir), Some(stem)) = (file.parent(), file.file_stem()) else {
+        return;
+    };
+    let prefix = format!("{}.tmp-", stem.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -283,7 +307,7 @@ fn write_file(
 ) -> std::io::Result<()> {
     let dir = file.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let temporary = file.with_extension(format!("tmp-{}", std::process::id()));
+    let temporary = temporary(file);
     let write = || -> std::io::Result<()> {
         let mut out = BufWriter::with_capacity(1 << 20, File::create(&temporary)?);
         out.write_all(MAGIC)?;
@@ -384,6 +408,12 @@ mod tests {
                 .as_deref(),
             Some("<i>y</i>")
         );
+
+        // What an interrupted save left is removed when the cache is opened.
+        let left = file.with_extension("tmp-1");
+        std::fs::write(&left, b"partial").unwrap();
+        open(file.clone());
+        assert!(!left.exists());
 
         // A damaged file is no cache: everything renders again.
         let mut damaged = std::fs::read(&file).unwrap();

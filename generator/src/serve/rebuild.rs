@@ -11,9 +11,10 @@
 //! and the rest of the site (whose sidebars list them) afterwards, in chunks
 //! that give way to the next save ([`Workspace::refresh_chunk`]). Study
 //! mode's question lists are rendered with the page when its questions' ids
-//! or titles changed. What is built from every page (the search index, on
-//! its own thread, and the Anki decks) follows when the author pauses: on
-//! a 1,000-page site the decks alone made a save take 65 ms instead of 3.
+//! or titles changed. What is built from every page (the search index and
+//! the Anki decks, from a snapshot [`Workspace::aggregates`], on another
+//! thread) follows when the author pauses: on a 1,000-page site the decks
+//! alone made a save take 65 ms instead of 3, at 16,000 pages 300 ms.
 //! A template or configuration change
 //! re-renders everything; a static file is just replaced.
 //!

@@ -14,7 +14,8 @@ use std::sync::{Arc, RwLock};
 
 /// A file as the store holds it. HTML pages are most of `serve`'s memory
 /// (16,000 pages: 1.3 GB of pages of 80 KB each) and compress about tenfold,
-/// so once the site is idle they are held deflated ([`SiteFiles::to_compress`]),
+/// so once the site is idle they (and the other text files: the search
+/// index, the Anki decks) are held deflated ([`SiteFiles::to_compress`]),
 /// and inflated per request (a fraction of a millisecond for a page).
 #[derive(Clone)]
 enum Held {
@@ -24,6 +25,10 @@ enum Held {
 
 /// Files smaller than this are not worth compressing.
 const COMPRESS_FROM: usize = 4096;
+/// What is worth compressing: text (fonts, images and wasm are compressed already).
+const TEXT_FILES: [&str; 8] = [
+    ".html", ".json", ".txt", ".js", ".css", ".svg", ".xml", ".tsv",
+];
 
 /// The in-memory site: output path (below the site root, no leading slash) → bytes.
 #[derive(Default)]
@@ -175,13 +180,16 @@ impl SiteFiles {
         }
     }
 
-    /// Up to `limit` HTML pages held uncompressed, to compress outside the
+    /// Up to `limit` text files held uncompressed, to compress outside the
     /// lock and hand back to [`SiteFiles::compressed`].
     pub fn to_compress(&self, limit: usize) -> Vec<(String, Bytes)> {
         self.files
             .iter()
             .filter_map(|(path, held)| match held {
-                Held::Plain(bytes) if path.ends_with(".html") && bytes.len() >= COMPRESS_FROM => {
+                Held::Plain(bytes)
+                    if bytes.len() >= COMPRESS_FROM
+                        && TEXT_FILES.iter().any(|t| path.ends_with(t)) =>
+                {
                     Some((path.clone(), bytes.clone()))
                 }
                 _ => None,
@@ -276,7 +284,7 @@ mod tests {
                 ("a/index.html".into(), Some(page("a"))),
                 ("b/index.html".into(), Some(page("b"))),
                 ("small.html".into(), Some(Bytes::from_static(b"<p>"))),
-                ("style.css".into(), Some(page("c"))),
+                ("font.woff2".into(), Some(page("c"))),
             ],
             ..Update::default()
         });
@@ -286,7 +294,7 @@ mod tests {
         assert_eq!(
             paths,
             ["a/index.html", "b/index.html"],
-            "pages, not small or other files"
+            "text, not small files or fonts"
         );
         let done = todo
             .into_iter()
