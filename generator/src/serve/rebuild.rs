@@ -979,8 +979,16 @@ mod tests {
                     ("write page", saved(page))
                 }
                 2 => {
+                    // Aliases (redirects) and drafts change the site's
+                    // outputs without adding or removing a file.
+                    let aliases = match n % 3 {
+                        0 => format!("aliases = [\"/old-{n}/\"]\n"),
+                        1 => "aliases = [\"/old/\"]\n".to_string(),
+                        _ => String::new(),
+                    };
+                    let draft = if n % 7 == 0 { "draft = true\n" } else { "" };
                     let text = format!(
-                        "+++\nweight = {n}\ndescription = \"d{n}\"\n+++\n# T\n\n## Q1? {{#q1}}\n"
+                        "+++\nweight = {n}\ndescription = \"d{n}\"\n{aliases}{draft}+++\n# T\n\n## Q1? {{#q1}}\n"
                     );
                     std::fs::create_dir_all(content.join(page).parent().unwrap()).unwrap();
                     std::fs::write(content.join(page), text).unwrap();
