@@ -986,7 +986,7 @@ mod tests {
                         1 => "aliases = [\"/old/\"]\n".to_string(),
                         _ => String::new(),
                     };
-                    let draft = if n % 7 == 0 { "draft = true\n" } else { "" };
+                    let draft = if n.is_multiple_of(7) { "draft = true\n" } else { "" };
                     let text = format!(
                         "+++\nweight = {n}\ndescription = \"d{n}\"\n{aliases}{draft}+++\n# T\n\n## Q1? {{#q1}}\n"
                     );
