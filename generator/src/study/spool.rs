@@ -35,7 +35,10 @@ enum Store {
 
 impl NoteSpool {
     pub fn new() -> Self {
-        let store = tempfile::tempfile().map_or(Store::Memory(Vec::new()), Store::File);
+        Self::with(tempfile::tempfile().map_or(Store::Memory(Vec::new()), Store::File))
+    }
+
+    fn with(store: Store) -> Self {
         NoteSpool {
             inner: Mutex::new(Inner {
                 store,
@@ -95,4 +98,41 @@ impl Default for NoteSpool {
 
 fn poisoned() -> std::io::Error {
     std::io::Error::other("a render thread panicked while writing Anki notes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::PageKind;
+
+    #[test]
+    fn notes_come_back_in_reading_order_from_a_file_or_memory() {
+        let site = crate::site::tests::site(&[("b.md", "# B\n"), ("a/x.md", "# X\n")]);
+        let note = |guid: &str| Note {
+            guid: guid.into(),
+            front: "front".into(),
+            back: "back\twith a tab".into(),
+            tags: "t".into(),
+        };
+        let route = |key: &str| Route {
+            key: key.into(),
+            kind: PageKind::Chapter,
+            lang: Lang::Zh,
+        };
+        let in_memory = NoteSpool::with(Store::Memory(Vec::new()));
+        for spool in [NoteSpool::new(), in_memory] {
+            // Rendered in any order, replaced once: the deck follows the listing.
+            spool.add(&route("a/x"), &[note("stale")]).unwrap();
+            spool.add(&route("a/x"), &[note("x1"), note("x2")]).unwrap();
+            spool.add(&route("b"), &[note("b1")]).unwrap();
+            let deck = String::from_utf8(spool.deck(&site, Lang::Zh).unwrap()).unwrap();
+            let guids: Vec<&str> = deck
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| l.split('\t').next().unwrap())
+                .collect();
+            assert_eq!(guids, ["\"b1\"", "\"x1\"", "\"x2\""], "{deck}");
+            assert!(deck.contains("back&#9;with a tab"), "{deck}");
+        }
+    }
 }
