@@ -13,6 +13,7 @@ use crate::phases::Phase;
 use crate::plan::{self, Renderer};
 use crate::route::{root_prefix, url_of, Route};
 use crate::site::Site;
+use crate::study::spool::NoteSpool;
 use crate::theme::Theme;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -209,14 +210,15 @@ pub fn render_each(site: &Site, theme: &Theme, sink: &Sink<'_>) -> anyhow::Resul
     render_each_keeping(site, theme, sink, false)
 }
 
-/// [`render_each`]; `keep_texts` keeps every page's search texts in the
-/// report (`serve` rebuilds the index from them), which a build does not
-/// need: each page's texts go into the index as the page renders.
+/// [`render_each`]; `keep` keeps every page's search texts and Anki notes
+/// in the report (`serve` rebuilds the index and the decks from them),
+/// which a build does not need: each page's texts go into the index and its
+/// notes into a [`NoteSpool`] as the page renders.
 fn render_each_keeping(
     site: &Site,
     theme: &Theme,
     sink: &Sink<'_>,
-    keep_texts: bool,
+    keep: bool,
 ) -> anyhow::Result<Report> {
     let outputs = plan::outputs(site, theme);
     let routes: Vec<&Route> = outputs
@@ -235,6 +237,7 @@ fn render_each_keeping(
         .config
         .search
         .then(|| crate::search_index::IndexBuilder::new(&site.glossary));
+    let spool = (site.config.study && !keep).then(NoteSpool::new);
     let rendered: Vec<anyhow::Result<Vec<RenderedPage>>> = groups
         .par_iter()
         .enumerate()
@@ -260,8 +263,13 @@ fn render_each_keeping(
                     let chapter = site.title_of(&route.key, route.lang);
                     index.add_page(position, route, &chapter, &page.texts);
                 }
-                if !keep_texts {
+                if !keep {
                     page.texts = Vec::new();
+                }
+                if let Some(spool) = &spool {
+                    if let Some(study) = page.study.take() {
+                        spool.add(route, &study.notes)?;
+                    }
                 }
                 pages.push(page);
             }
@@ -315,10 +323,11 @@ fn render_each_keeping(
     }
     for output in &outputs {
         if let Renderer::AnkiDeck(lang) = output.renderer {
-            sink(
-                output.path.clone(),
-                crate::study::deck(site, lang, &report.notes),
-            )?;
+            let deck = match &spool {
+                Some(spool) => spool.deck(site, lang)?,
+                None => crate::study::deck(site, lang, &report.notes),
+            };
+            sink(output.path.clone(), deck)?;
         }
     }
     report.summary.questions = site

@@ -45,6 +45,9 @@ pub struct ChapterEntry {
 pub struct Site {
     pub config: Config,
     pub content_dir: PathBuf,
+    /// The content folder's name, the site's title when nothing else gives
+    /// one (found once: every page shows the title).
+    folder_title: String,
     pub pages: Vec<Page>,
     index: HashMap<(String, Lang), usize>,
     /// The languages the content is written in (see [`Site::languages`]).
@@ -108,6 +111,7 @@ impl Site {
         } = loaded;
         let mut site = Site::from_sources(&files, assets, config, drafts);
         site.content_dir = content_dir.to_path_buf();
+        site.folder_title = folder_title(content_dir);
         if let Some(text) = source::read_glossary(content_dir) {
             site.glossary = crate::search_index::parse_glossary(&text);
         }
@@ -133,6 +137,7 @@ impl Site {
         let mut site = Site {
             config,
             content_dir: PathBuf::new(),
+            folder_title: folder_title(Path::new("")),
             pages,
             index: HashMap::new(),
             languages: Vec::new(),
@@ -513,20 +518,7 @@ impl Site {
         {
             return home.title.clone();
         }
-        std::fs::canonicalize(&self.content_dir)
-            .ok()
-            .and_then(|dir| {
-                let name = dir.file_name()?.to_string_lossy().into_owned();
-                // `docs/` or `content/` says little: take the folder above it.
-                if matches!(name.as_str(), "docs" | "content" | "notes" | "src") {
-                    dir.parent()?
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                } else {
-                    Some(name)
-                }
-            })
-            .unwrap_or_else(|| "Notes".to_string())
+        self.folder_title.clone()
     }
 
     pub(crate) fn title_of(&self, key: &str, lang: Lang) -> String {
@@ -685,6 +677,25 @@ impl Site {
         }
         out
     }
+}
+
+/// The name of `content_dir` as a title (`docs/`, `content/`, `notes/` or
+/// `src/` say little: the folder above it), or "Notes".
+fn folder_title(content_dir: &Path) -> String {
+    std::fs::canonicalize(content_dir)
+        .ok()
+        .and_then(|dir| {
+            let name = dir.file_name()?.to_string_lossy().into_owned();
+            // `docs/` or `content/` says little: take the folder above it.
+            if matches!(name.as_str(), "docs" | "content" | "notes" | "src") {
+                dir.parent()?
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+            } else {
+                Some(name)
+            }
+        })
+        .unwrap_or_else(|| "Notes".to_string())
 }
 
 impl Resolver for Site {

@@ -725,9 +725,8 @@ impl Workspace {
                     Renderer::AnkiDeck(lang) => Some(DeckInput {
                         path: o.path.clone(),
                         title: self.site.site_title(lang),
-                        notes: crate::study::deck_order(&self.site, lang)
-                            .iter()
-                            .filter_map(|route| self.notes.get(route).cloned())
+                        notes: crate::study::chapter_routes(&self.site, lang)
+                            .filter_map(|route| self.notes.get(&route).cloned())
                             .collect(),
                     }),
                     _ => None,
@@ -986,7 +985,11 @@ mod tests {
                         1 => "aliases = [\"/old/\"]\n".to_string(),
                         _ => String::new(),
                     };
-                    let draft = if n.is_multiple_of(7) { "draft = true\n" } else { "" };
+                    let draft = if n.is_multiple_of(7) {
+                        "draft = true\n"
+                    } else {
+                        ""
+                    };
                     let text = format!(
                         "+++\nweight = {n}\ndescription = \"d{n}\"\n{aliases}{draft}+++\n# T\n\n## Q1? {{#q1}}\n"
                     );

@@ -164,17 +164,28 @@ pub fn front(title: &str) -> String {
 
 /// The deck file: Anki's headers, then one note per line.
 pub fn deck<'a>(name: &str, notes: impl IntoIterator<Item = &'a Note>) -> String {
+    let mut out = header(name);
+    for note in notes {
+        push_line(&mut out, note);
+    }
+    out
+}
+
+/// The deck's headers: its columns and its name.
+pub fn header(name: &str) -> String {
     let mut out = String::from(
         "#separator:tab\n#html:true\n#notetype:Basic\n#columns:GUID\tFront\tBack\tTags\n#guid column:1\n#tags column:4\n",
     );
     out.push_str(&format!("#deck:{}\n", name.replace(['\n', '\t'], " ")));
-    for note in notes {
-        let fields = [&note.guid, &note.front, &note.back, &note.tags];
-        let line: Vec<String> = fields.iter().map(|f| quote(f)).collect();
-        out.push_str(&line.join("\t"));
-        out.push('\n');
-    }
     out
+}
+
+/// Appends `note` to `out` as one line of the deck.
+pub fn push_line(out: &mut String, note: &Note) {
+    let fields = [&note.guid, &note.front, &note.back, &note.tags];
+    let line: Vec<String> = fields.iter().map(|f| quote(f)).collect();
+    out.push_str(&line.join("\t"));
+    out.push('\n');
 }
 
 /// A field on one line, in double quotes (quotes doubled): line breaks

@@ -28,6 +28,7 @@
 
 pub mod anki;
 pub mod answers;
+pub mod spool;
 
 use crate::content::{Page, PageKind};
 use crate::context::{self, Frame, OwnPage};
@@ -140,23 +141,20 @@ pub fn questions_json(site: &Site, theme: &Theme, lang: Lang) -> Vec<u8> {
 
 /// The Anki deck of `lang` from every chapter's notes (by route), in reading order.
 pub fn deck(site: &Site, lang: Lang, notes: &BTreeMap<Route, Vec<anki::Note>>) -> Vec<u8> {
-    let ordered = deck_order(site, lang)
-        .into_iter()
-        .flat_map(|route| notes.get(&route).into_iter().flatten());
-    anki::deck(&site.site_title(lang), ordered).into_bytes()
+    let ordered = chapter_routes(site, lang).filter_map(|route| notes.get(&route));
+    anki::deck(&site.site_title(lang), ordered.flatten()).into_bytes()
 }
 
-/// The chapters whose notes make the deck of `lang`, in reading order.
-pub fn deck_order(site: &Site, lang: Lang) -> Vec<Route> {
-    site.listing(lang)
-        .iter()
-        .flat_map(|section| &section.chapters)
-        .map(|c| Route {
+/// The route of every chapter in `lang`, in reading order: the order of
+/// the notes in a deck.
+pub fn chapter_routes(site: &Site, lang: Lang) -> impl Iterator<Item = Route> + '_ {
+    site.listing(lang).iter().flat_map(move |section| {
+        section.chapters.iter().map(move |c| Route {
             key: c.key.clone(),
             kind: PageKind::Chapter,
             lang,
         })
-        .collect()
+    })
 }
 
 /// The drill page in `lang`.
@@ -322,5 +320,30 @@ mod tests {
         let page = String::from_utf8(off["a/x/index.html"].clone()).unwrap();
         assert!(!page.contains("study"), "{page}");
         assert!(!page.contains("class=\"answer\""), "{page}");
+    }
+
+    /// `build` streams the notes through a temporary file; `serve` (and
+    /// `render`) keeps them in memory: the decks are the same files.
+    #[test]
+    fn a_build_spools_the_same_decks_it_would_keep() {
+        let site = crate::site::tests::site(NOTES);
+        let theme = Theme::load(Path::new("/nonexistent"), "default").unwrap();
+        let kept = crate::build::render(&site, &theme).files;
+        let streamed = std::sync::Mutex::new(std::collections::BTreeMap::new());
+        let sink = |path: String, bytes: Vec<u8>| {
+            streamed.lock().unwrap().insert(path, bytes);
+            Ok(())
+        };
+        let report = crate::build::render_each(&site, &theme, &sink).unwrap();
+        assert!(report.notes.is_empty(), "a build keeps no notes");
+        let streamed = streamed.into_inner().unwrap();
+        for lang in Lang::ALL {
+            let deck = format!("{}{}", drill_url(lang), deck_file(lang));
+            let text = String::from_utf8(streamed[&deck].clone()).unwrap();
+            assert_eq!(text, String::from_utf8(kept[&deck].clone()).unwrap());
+            // Reading order: `b` (a root chapter) before `a/x`.
+            let first_note = text.lines().find(|l| !l.starts_with('#')).unwrap();
+            assert!(first_note.ends_with("\t\"b\""), "{text}");
+        }
     }
 }
