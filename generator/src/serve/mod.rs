@@ -129,7 +129,10 @@ pub fn run(options: ServeOptions) -> anyhow::Result<()> {
     // 880 MB); renders meanwhile read the old file.
     let _ = std::thread::Builder::new()
         .name("render-cache".into())
-        .spawn(crate::render_cache::save);
+        .spawn(|| {
+            crate::render_cache::save();
+            release_freed_memory();
+        });
     print_outcome(&first);
     apply(&files, first.update);
 
