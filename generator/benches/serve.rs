@@ -293,15 +293,19 @@ fn cache_written(cache: &Path) -> bool {
     })
 }
 
-/// Appends `marker` to `page` and polls `url` until it is served; the time it took.
-fn edit_and_wait(port: u16, url: &str, page: &Path, marker: &str) -> Duration {
-    let edited = Instant::now();
+/// Appends `marker` to `page` as a paragraph of its own (a save as an editor makes it).
+fn append_marker(page: &Path, marker: &str) {
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .open(page)
         .expect("open page");
     write!(file, "\n\n{marker}\n").expect("append marker");
-    drop(file);
+}
+
+/// Appends `marker` to `page` and polls `url` until it is served; the time it took.
+fn edit_and_wait(port: u16, url: &str, page: &Path, marker: &str) -> Duration {
+    let edited = Instant::now();
+    append_marker(page, marker);
     loop {
         let (status, body) = get(port, url);
         if status == 200 && body.contains(marker) {
@@ -370,12 +374,7 @@ async fn browser_samples(port: u16, url: &str, page: &Path) -> Option<(Vec<f64>,
         .await;
         std::thread::sleep(PAUSE);
         let written = epoch_ms();
-        let mut file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(page)
-            .expect("open page");
-        write!(file, "\n\n{marker}\n").expect("append marker");
-        drop(file);
+        append_marker(page, &marker);
         let shown = loop {
             // Fails while the page reloads: ask again.
             let value = b

@@ -12,8 +12,7 @@ use crate::route::Route;
 use crate::site::Site;
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Seek, SeekFrom, Write};
-use std::os::unix::fs::FileExt;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::Mutex;
 
 /// Each chapter's deck lines, in a temporary file (in memory when no
@@ -80,7 +79,12 @@ impl NoteSpool {
             let start = deck.len();
             deck.resize(start + len, 0);
             match &inner.store {
-                Store::File(file) => file.read_exact_at(&mut deck[start..], at)?,
+                Store::File(file) => {
+                    // The lock is held: no other thread moves the cursor.
+                    let mut file: &File = file;
+                    file.seek(SeekFrom::Start(at))?;
+                    file.read_exact(&mut deck[start..])?;
+                }
                 Store::Memory(bytes) => {
                     deck[start..].copy_from_slice(&bytes[at as usize..at as usize + len])
                 }
