@@ -75,9 +75,17 @@ fn real_collections_build_faithfully() {
         ("samples", shared.join("samples"), 2),
     ] {
         let r = generator::fidelity::measure_collection(&content).expect("builds");
+        eprintln!("{name}: {r:?}");
         assert_eq!(r.raw_formulas_unreported, 0, "{name}: {r:?}");
         assert_eq!(r.unresolved, expect_unresolved, "{name}: {r:?}");
         assert!(r.formulas > 100 && r.pages > 3, "{name}: {r:?}");
+        // Code keeps its text exactly, and nearly every block in a known
+        // language is highlighted (a grammar may give up on a pathological line).
+        assert_eq!(r.code_altered, 0, "{name}: {r:?}");
+        assert!(
+            r.code_highlighted * 100 >= r.code_known * 98,
+            "{name}: {r:?}"
+        );
         assert!(
             r.searchable_median >= 0.95 && r.searchable_min >= 0.9,
             "{name}: search finds every page's text: {r:?}"

@@ -1,26 +1,26 @@
-//! The stylesheet for highlighted code, generated from syntect's bundled
-//! themes: a light one by default and a dark one for dark mode.
+//! The stylesheet for highlighted code, generated from syntaxmate's bundled
+//! GitHub themes: the light one by default and the dark one for dark mode.
 
-use crate::markdown::code::CLASS_STYLE;
-use syntect::highlighting::ThemeSet;
-use syntect::html::css_for_theme_with_class_style;
+use crate::markdown::code::CLASS_PREFIX;
+use syntaxmate::{html_stylesheet, Theme};
+
+/// syntaxmate anchors its rules at this class; our blocks carry `hl-code`.
+const ROOT_CLASS: &str = "sm-hl-root";
 
 pub fn stylesheet() -> String {
-    let themes = ThemeSet::load_defaults();
     let css = |name: &str| {
-        themes
-            .themes
-            .get(name)
-            .and_then(|t| css_for_theme_with_class_style(t, CLASS_STYLE).ok())
+        Theme::bundled(name)
+            .map(|theme| html_stylesheet(&theme, CLASS_PREFIX))
             .unwrap_or_default()
+            .replace(ROOT_CLASS, "hl-code")
     };
-    // Every token colour readable on our code backgrounds (WCAG AA, 4.5:1):
-    // the bundled themes' comment greys are not.
-    let light = legible(&css("InspiredGitHub"), LIGHT_CODE_BG, (0, 0, 0));
-    let dark = legible(&css("base16-ocean.dark"), DARK_CODE_BG, (255, 255, 255));
+    // Every token colour readable on our code backgrounds (WCAG AA, 4.5:1),
+    // which replace the themes' own (style.css's `--code-bg`).
+    let light = legible(&css("github-light"), LIGHT_CODE_BG, (0, 0, 0));
+    let dark = legible(&css("github-dark"), DARK_CODE_BG, (255, 255, 255));
     let scoped_dark = scope(&dark, ":root[data-theme=dark]");
     let auto_dark = scope(&dark, ":root:not([data-theme=light])");
-    format!("/* generated from syntect themes */\n{light}\n{scoped_dark}\n@media (prefers-color-scheme: dark) {{\n{auto_dark}\n}}\n")
+    format!("/* generated from syntaxmate's GitHub themes */\n{light}\n{scoped_dark}\n@media (prefers-color-scheme: dark) {{\n{auto_dark}\n}}\n")
 }
 
 /// `--code-bg` of the theme's light and dark modes (style.css).
@@ -45,14 +45,16 @@ pub fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
     (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
 }
 
-/// Moves each `color: #rrggbb` of `css` towards `toward` until it reaches a
-/// contrast of 4.5:1 on `background` (backgrounds are left alone).
+/// Moves each `color:#rrggbb` of `css` towards `toward` until it reaches a
+/// contrast of 4.5:1 on `background`, and drops the themes' background
+/// colours (the page's `--code-bg` is the background).
 fn legible(css: &str, background: (u8, u8, u8), toward: (u8, u8, u8)) -> String {
+    let css = drop_backgrounds(css);
     let mut out = String::with_capacity(css.len());
-    let mut rest = css;
-    while let Some(at) = rest.find("color: #") {
+    let mut rest = css.as_str();
+    while let Some(at) = rest.find("color:#") {
         let is_background = rest[..at].ends_with("background-");
-        let hex_start = at + "color: #".len();
+        let hex_start = at + "color:#".len();
         out.push_str(&rest[..hex_start]);
         let hex = rest.get(hex_start..hex_start + 6).unwrap_or("");
         let parsed = u32::from_str_radix(hex, 16).ok().filter(|_| hex.len() == 6);
@@ -69,6 +71,19 @@ fn legible(css: &str, background: (u8, u8, u8), toward: (u8, u8, u8)) -> String 
             }
             None => rest = &rest[hex_start..],
         }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `css` without its `background-color:#rrggbb;` declarations.
+fn drop_backgrounds(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut rest = css;
+    while let Some(at) = rest.find("background-color:#") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at..];
+        rest = after.find(';').map_or("", |end| &after[end + 1..]);
     }
     out.push_str(rest);
     out
@@ -104,7 +119,7 @@ mod tests {
         let (light, dark) = css.split_once(":root[data-theme=dark]").unwrap();
         for (part, bg) in [(light, super::LIGHT_CODE_BG), (dark, super::DARK_CODE_BG)] {
             let mut checked = 0;
-            let pieces: Vec<&str> = part.split("color: #").collect();
+            let pieces: Vec<&str> = part.split("color:#").collect();
             for (before, piece) in pieces.iter().zip(&pieces[1..]) {
                 if before.ends_with("background-") {
                     continue;
@@ -123,8 +138,41 @@ mod tests {
     #[test]
     fn has_light_and_dark_rules() {
         let css = super::stylesheet();
-        assert!(css.contains(".hl-"));
-        assert!(css.contains(":root[data-theme=dark] .hl-"));
+        assert!(css.contains("[class|=\"sm-hl-s-keyword\"]"), "{css}");
+        assert!(css.contains(":root[data-theme=dark] :where(.hl-code"));
         assert!(css.contains("prefers-color-scheme: dark"));
+        assert!(!css.contains("sm-hl-root"));
+        assert!(
+            !css.contains("background-color"),
+            "the page sets code backgrounds"
+        );
+    }
+
+    /// A light-only rule would colour its tokens with the light theme in
+    /// dark mode (rules override inherited colours).
+    #[test]
+    fn dark_mode_restyles_every_token_the_light_theme_styles() {
+        let css = super::stylesheet();
+        let (light, dark) = css.split_once(":root[data-theme=dark]").unwrap();
+        let selectors = |part: &str| -> std::collections::BTreeSet<String> {
+            part.split_inclusive('}')
+                .filter_map(|rule| rule.split_once('{'))
+                .map(|(selectors, _)| {
+                    let s = selectors.rsplit("*/").next().unwrap_or(selectors).trim();
+                    s.strip_prefix(":root[data-theme=dark]")
+                        .unwrap_or(s)
+                        .trim()
+                        .to_string()
+                })
+                .filter(|s| s.contains(":where"))
+                .collect()
+        };
+        let (light, dark) = (
+            selectors(light),
+            selectors(&format!(":root[data-theme=dark]{dark}")),
+        );
+        assert!(light.len() > 20);
+        let missing: Vec<_> = light.difference(&dark).collect();
+        assert!(missing.is_empty(), "{missing:?}");
     }
 }

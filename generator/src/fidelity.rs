@@ -151,6 +151,12 @@ pub struct CollectionReport {
     /// share that its search documents contain: median and lowest over pages.
     pub searchable_median: f64,
     pub searchable_min: f64,
+    /// Fenced code blocks, those in a language the highlighter knows, those
+    /// it highlighted, and those whose text came out changed (tags removed).
+    pub code_blocks: usize,
+    pub code_known: usize,
+    pub code_highlighted: usize,
+    pub code_altered: usize,
 }
 
 /// The distinct words of a text as search sees the reader's words: each
@@ -238,11 +244,67 @@ pub fn measure_collection(content: &Path) -> anyhow::Result<CollectionReport> {
             .copied()
             .unwrap_or(0);
         report.raw_formulas_unreported += raw.saturating_sub(reported);
+        measure_code(&page.body, &mut report);
     }
     shares.sort_by(f64::total_cmp);
     report.searchable_min = shares.first().copied().unwrap_or(1.0);
     report.searchable_median = shares.get(shares.len() / 2).copied().unwrap_or(1.0);
     Ok(report)
+}
+
+/// Highlights each fenced block of `markdown` and checks that the text
+/// inside the tags is the block's text.
+fn measure_code(markdown: &str, report: &mut CollectionReport) {
+    use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
+    let mut block: Option<(String, String)> = None;
+    for event in pulldown_cmark::Parser::new(markdown) {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                block = Some((info.to_string(), String::new()));
+            }
+            Event::Text(text) => {
+                if let Some((_, code)) = block.as_mut() {
+                    code.push_str(&text);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                let Some((info, code)) = block.take() else {
+                    continue;
+                };
+                let lang = crate::markdown::code::language(&info);
+                report.code_blocks += 1;
+                report.code_known += usize::from(crate::markdown::code::is_known(lang));
+                let html = crate::markdown::code::highlight(lang, &code);
+                report.code_highlighted += usize::from(html.contains("class=\"sm-hl-s-"));
+                report.code_altered += usize::from(text_of_code(&html) != code);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The text of a highlighted block: tags removed, entities decoded.
+fn text_of_code(html: &str) -> String {
+    let inner = html
+        .split_once("<code>")
+        .and_then(|(_, rest)| rest.rsplit_once("</code>"))
+        .map_or("", |(inner, _)| inner);
+    let mut text = String::with_capacity(inner.len());
+    let mut in_tag = false;
+    for c in inner.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
 }
 
 /// Blocks (paragraphs, items, cells) of rendered HTML where TeX shows as

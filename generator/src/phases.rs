@@ -18,7 +18,7 @@ pub enum Phase {
     Parse,
     /// KaTeX.
     Math,
-    /// syntect.
+    /// Code highlighting (syntaxmate).
     Highlight,
     /// Tera: placing rendered pages in their templates.
     Templates,

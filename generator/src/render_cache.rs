@@ -1,5 +1,5 @@
 //! Rendered formulas and highlighted code blocks kept between runs: KaTeX
-//! and syntect are most of a build's work on real notes, and an edited site
+//! and highlighting are most of a build's work on real notes, and an edited site
 //! changes few of them. The cache is one file per content folder in the
 //! user's cache folder (`$XDG_CACHE_HOME/dlq-generator`, else
 //! `~/.cache/dlq-generator`), valid only for the binary that wrote it (its
