@@ -102,6 +102,9 @@ pub fn write_atomically_with(
     let staging = Staging {
         root: parent.join(format!(".{name}.tmp-{}", std::process::id())),
         precompress,
+        previous: std::fs::symlink_metadata(&out_dir)
+            .is_ok_and(|m| m.is_dir())
+            .then(|| out_dir.clone()),
     };
     if staging.root.exists() {
         std::fs::remove_dir_all(&staging.root)?;
@@ -122,6 +125,9 @@ pub struct Staging {
     root: PathBuf,
     /// Also write `.gz` and `.br` beside text files (`build --precompress`).
     pub precompress: bool,
+    /// The output being replaced: a file whose bytes it already holds is
+    /// hard-linked from there instead of written (see [`Staging::reuse`]).
+    previous: Option<PathBuf>,
 }
 
 /// Text files worth compressing ahead of time (hosts such as nginx's
@@ -144,8 +150,17 @@ impl Staging {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
+        let precompressed = self.precompress && compressible(rel) && bytes.len() >= 1024;
+        let companions = if precompressed {
+            vec![gz_extension(&path, "gz"), gz_extension(&path, "br")]
+        } else {
+            Vec::new()
+        };
+        if self.reuse(rel, bytes, &companions) {
+            return Ok(());
+        }
         std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-        if self.precompress && compressible(rel) && bytes.len() >= 1024 {
+        if precompressed {
             use std::io::Write as _;
             let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
             gz.write_all(bytes)?;
@@ -161,6 +176,44 @@ impl Staging {
         Ok(())
     }
 
+    /// Hard-links `rel` (and its compressed `companions`, made from the same
+    /// bytes) from the output being replaced when that file holds exactly
+    /// `bytes`. An unchanged rebuild then writes almost nothing, removing the
+    /// old output frees no blocks, and unchanged files keep their
+    /// modification times (so `rsync` and caches skip them). Anything unusual
+    /// (a symlink, another file system, no hard links) falls back to writing.
+    fn reuse(&self, rel: &str, bytes: &[u8], companions: &[String]) -> bool {
+        let Some(previous) = &self.previous else {
+            return false;
+        };
+        let old = previous.join(rel);
+        if !regular_file_of_len(&old, bytes.len())
+            || !std::fs::read(&old).is_ok_and(|held| held == bytes)
+            || !companions
+                .iter()
+                .all(|c| regular_file_of_len(&old.with_extension(c), None))
+        {
+            return false;
+        }
+        let new = self.root.join(rel);
+        let link = |ext: Option<&String>| {
+            let (from, to) = match ext {
+                Some(c) => (old.with_extension(c), new.with_extension(c)),
+                None => (old.clone(), new.clone()),
+            };
+            std::fs::hard_link(from, to).is_ok()
+        };
+        let linked = link(None) && companions.iter().all(|c| link(Some(c)));
+        if !linked {
+            // Nothing half-linked: the caller writes every file afresh.
+            let _ = std::fs::remove_file(&new);
+            for c in companions {
+                let _ = std::fs::remove_file(new.with_extension(c));
+            }
+        }
+        linked
+    }
+
     pub fn copy(&self, rel: &str, source: &Path) -> Result<()> {
         crate::phases::timed(Phase::Write, || self.copy_file(rel, source))
     }
@@ -170,10 +223,25 @@ impl Staging {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
+        let unchanged = self.previous.as_ref().is_some_and(|previous| {
+            let len = std::fs::metadata(source).map_or(u64::MAX, |m| m.len());
+            regular_file_of_len(&previous.join(rel), usize::try_from(len).ok())
+                && std::fs::read(source).is_ok_and(|bytes| self.reuse(rel, &bytes, &[]))
+        });
+        if unchanged {
+            return Ok(());
+        }
         std::fs::copy(source, &path)
             .map(drop)
             .with_context(|| format!("copying {}", source.display()))
     }
+}
+
+/// Whether `path` is a regular file (not a symlink) of `len` bytes, if given.
+fn regular_file_of_len(path: &Path, len: impl Into<Option<usize>>) -> bool {
+    let len = len.into();
+    std::fs::symlink_metadata(path)
+        .is_ok_and(|m| m.is_file() && len.is_none_or(|len| m.len() == len as u64))
 }
 
 /// `index.html` → `html.gz` (the extension that `with_extension` sets).
@@ -297,6 +365,64 @@ mod tests {
         write_atomically(&out, |s| s.write("index.html", b"2")).unwrap();
         assert!(outside.join("precious.txt").is_file());
         assert!(!out.join("link").exists());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unchanged_files_are_linked_from_the_old_output_and_changed_ones_written() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = std::env::temp_dir().join(format!("output-reuse-{}", std::process::id()));
+        let out = dir.join("public");
+        let page = |n: u8| vec![b'a' + n; 2000];
+        let site = |version: u8| {
+            move |s: &Staging| {
+                s.write("same/index.html", &page(0))?;
+                s.write("changed/index.html", &page(version))?;
+                s.write("tiny.txt", b"1")
+            }
+        };
+        write_atomically_with(&out, true, site(1)).unwrap();
+        let inode = |rel: &str| std::fs::symlink_metadata(out.join(rel)).unwrap().ino();
+        let before: Vec<u64> = [
+            "same/index.html",
+            "same/index.html.gz",
+            "changed/index.html",
+            "tiny.txt",
+        ]
+        .iter()
+        .map(|r| inode(r))
+        .collect();
+        // A symlink where the site writes a file: replaced, never followed.
+        std::fs::write(dir.join("outside.txt"), "1").unwrap();
+        std::fs::remove_file(out.join("tiny.txt")).unwrap();
+        std::os::unix::fs::symlink(dir.join("outside.txt"), out.join("tiny.txt")).unwrap();
+        write_atomically_with(&out, true, site(2)).unwrap();
+        assert_eq!(inode("same/index.html"), before[0], "unchanged: linked");
+        assert_eq!(inode("same/index.html.gz"), before[1], "its .gz too");
+        assert_ne!(inode("changed/index.html"), before[2]);
+        assert_eq!(
+            std::fs::read(out.join("changed/index.html")).unwrap(),
+            page(2)
+        );
+        let gz = std::fs::read(out.join("changed/index.html.gz")).unwrap();
+        let mut unpacked = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, page(2), "a changed page gets a fresh .gz");
+        assert!(!std::fs::symlink_metadata(out.join("tiny.txt"))
+            .unwrap()
+            .is_symlink());
+        assert_eq!(
+            std::fs::read_to_string(dir.join("outside.txt")).unwrap(),
+            "1"
+        );
+        // Same length, other bytes: written, not linked.
+        write_atomically_with(&out, true, site(3)).unwrap();
+        assert_eq!(
+            std::fs::read(out.join("changed/index.html")).unwrap(),
+            page(3)
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 
