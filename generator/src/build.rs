@@ -220,7 +220,15 @@ fn render_each_keeping(
     sink: &Sink<'_>,
     keep: bool,
 ) -> anyhow::Result<Report> {
-    let outputs = plan::outputs(site, theme);
+    // The index's glossary automaton is compiled while the plan is made.
+    let (outputs, index) = rayon::join(
+        || plan::outputs(site, theme),
+        || {
+            site.config
+                .search
+                .then(|| crate::search_index::IndexBuilder::new(&site.glossary))
+        },
+    );
     let routes: Vec<&Route> = outputs
         .iter()
         .filter_map(|o| match &o.renderer {
@@ -233,10 +241,6 @@ fn render_each_keeping(
         by_key.entry(route.key.as_str()).or_default().push(route);
     }
     let groups: Vec<Vec<&Route>> = by_key.into_values().collect();
-    let index = site
-        .config
-        .search
-        .then(|| crate::search_index::IndexBuilder::new(&site.glossary));
     let spool = (site.config.study && !keep).then(NoteSpool::new);
     let rendered: Vec<anyhow::Result<Vec<RenderedPage>>> = groups
         .par_iter()

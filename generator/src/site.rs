@@ -220,15 +220,9 @@ impl Site {
         self.english_notes = !self.pages.iter().any(|p| p.lang == Lang::En) && {
             let (cjk, letters) = self
                 .pages
-                .iter()
-                .flat_map(|p| p.body.chars().take(20_000))
-                .filter(|c| c.is_alphabetic())
-                .fold((0usize, 0usize), |(cjk, n), c| {
-                    (
-                        cjk + usize::from(('\u{4e00}'..='\u{9fff}').contains(&c)),
-                        n + 1,
-                    )
-                });
+                .par_iter()
+                .map(|p| letter_counts(&p.body))
+                .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
             letters > 0 && cjk * 20 < letters
         };
         self.diagnostics.retain(|d| d.kind.as_str() != "path");
@@ -679,6 +673,24 @@ impl Site {
     }
 }
 
+/// Of the first 20,000 characters of `body`: the Chinese characters and all
+/// letters (CJK ideographs are letters). ASCII and CJK are decided without
+/// Unicode's tables, which are slow and would be asked a million times.
+fn letter_counts(body: &str) -> (usize, usize) {
+    let (mut cjk, mut letters) = (0, 0);
+    for c in body.chars().take(20_000) {
+        if c.is_ascii() {
+            letters += usize::from(c.is_ascii_alphabetic());
+        } else if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+            cjk += 1;
+            letters += 1;
+        } else {
+            letters += usize::from(c.is_alphabetic());
+        }
+    }
+    (cjk, letters)
+}
+
 /// The name of `content_dir` as a title (`docs/`, `content/`, `notes/` or
 /// `src/` say little: the folder above it), or "Notes".
 fn folder_title(content_dir: &Path) -> String {
@@ -767,6 +779,35 @@ fn natural_key(text: &str) -> Vec<(u64, String)> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn letter_counts_agree_with_unicode_everywhere() {
+        let naive = |body: &str| {
+            body.chars()
+                .take(20_000)
+                .filter(|c| c.is_alphabetic())
+                .fold((0, 0), |(cjk, n), c| {
+                    (
+                        cjk + usize::from(('\u{4e00}'..='\u{9fff}').contains(&c)),
+                        n + 1,
+                    )
+                })
+        };
+        let every_char: Vec<char> = (0..0x3_0000u32).filter_map(char::from_u32).collect();
+        let mut texts = vec![
+            String::new(),
+            "softmax 的梯度 = p − y; Ünïcødé αβγ 123 😀".to_string(),
+        ];
+        texts.extend(
+            every_char
+                .chunks(20_000)
+                .map(|c| c.iter().collect::<String>()),
+        );
+        for text in &texts {
+            assert_eq!(letter_counts(text), naive(text), "{}", text.len());
+        }
+        assert_eq!(letter_counts(&"a".repeat(30_000)), (0, 20_000));
+    }
 
     /// A site from in-memory files `(path, text)`.
     pub(crate) fn site(files: &[(&str, &str)]) -> Site {

@@ -5,6 +5,7 @@
 
 use crate::diagnostics::{Diagnostic, Kind};
 use crate::output;
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,7 @@ pub struct Loaded {
 /// when the content folder is `.`) are not content.
 pub fn load_dir(content_dir: &Path) -> Loaded {
     let mut loaded = Loaded::default();
+    let mut markdown = Vec::new();
     let root = std::fs::canonicalize(content_dir).unwrap_or_else(|_| content_dir.to_path_buf());
     let report = |loaded: &mut Loaded, path: &Path, message: String| {
         loaded.diagnostics.push(Diagnostic::warning(
@@ -111,12 +113,20 @@ pub fn load_dir(content_dir: &Path) -> Loaded {
                 "not a regular file (a FIFO, socket or device); skipped".into(),
             );
         } else if rel_path.ends_with(".md") {
-            match load_file(content_dir, &rel_path) {
-                Ok(file) => loaded.files.push(file),
-                Err(diagnostic) => loaded.diagnostics.push(diagnostic),
-            }
+            markdown.push(rel_path);
         } else {
             loaded.assets.insert(rel_path);
+        }
+    }
+    // Read and decoded in parallel, kept in the walk's order.
+    let read: Vec<_> = markdown
+        .par_iter()
+        .map(|rel_path| load_file(content_dir, rel_path))
+        .collect();
+    for file in read {
+        match file {
+            Ok(file) => loaded.files.push(file),
+            Err(diagnostic) => loaded.diagnostics.push(diagnostic),
         }
     }
     loaded
