@@ -19,6 +19,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock, RwLock};
+use std::time::{Duration, SystemTime};
 
 const MAGIC: &[u8; 8] = b"DLQRC02\n";
 /// Magic, binary identity, entry count.
@@ -171,6 +172,14 @@ fn binary_identity() -> u64 {
 /// missing, foreign or damaged file is an empty cache, never an error.
 pub fn open(file: PathBuf) {
     remove_temporaries(&file);
+    // In use: its time marks it recently used for `prune`.
+    let _ = File::options()
+        .write(true)
+        .open(&file)
+        .and_then(|f| f.set_modified(SystemTime::now()));
+    if let Some(folder) = file.parent() {
+        prune(folder, &file, FOLDER_BUDGET, MAX_AGE, SystemTime::now());
+    }
     let cache = cache();
     let stored = read_index(&file);
     if let Ok(mut slot) = cache.stored.write() {
@@ -181,6 +190,48 @@ pub fn open(file: PathBuf) {
     }
     if let Ok(mut slot) = cache.file.lock() {
         *slot = Some(file);
+    }
+}
+
+/// How much the cache folder may hold besides the file in use: one file per
+/// content folder ever built (tests and benchmarks build many) would
+/// otherwise grow without end. A 1,000-page site's cache is about 55 MB.
+const FOLDER_BUDGET: u64 = 512 << 20;
+
+/// A cache not used for this long is removed (its folder is likely gone).
+const MAX_AGE: Duration = Duration::from_secs(60 * 24 * 3600);
+
+/// Removes other content folders' cache files (`<16 hex digits>.bin`, the
+/// names [`default_file`] gives; nothing else in `folder` is touched) that
+/// were last used longer than `max_age` before `now`, then the least
+/// recently used ones until the rest fit in `budget` bytes.
+fn prune(folder: &Path, current: &Path, budget: u64, max_age: Duration, now: SystemTime) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    let is_cache_name = |name: &str| {
+        name.strip_suffix(".bin")
+            .is_some_and(|stem| stem.len() == 16 && stem.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let mut others: Vec<(SystemTime, u64, PathBuf)> = entries
+        .flatten()
+        .filter(|e| is_cache_name(&e.file_name().to_string_lossy()))
+        .filter(|e| e.path() != current)
+        .filter_map(|e| {
+            let meta = std::fs::symlink_metadata(e.path()).ok()?;
+            let used = meta.modified().ok()?;
+            meta.is_file().then(|| (used, meta.len(), e.path()))
+        })
+        .collect();
+    others.sort_by_key(|(used, _, _)| std::cmp::Reverse(*used));
+    let mut kept = 0u64;
+    for (used, len, path) in others {
+        let stale = now.duration_since(used).is_ok_and(|age| age > max_age);
+        if stale || kept + len > budget {
+            let _ = std::fs::remove_file(path);
+        } else {
+            kept += len;
+        }
     }
 }
 
@@ -356,6 +407,46 @@ fn write_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cache_folder_keeps_the_recent_files_within_budget_and_nothing_foreign() {
+        let dir = std::env::temp_dir().join(format!("render-cache-prune-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let now = SystemTime::now();
+        let day = Duration::from_secs(24 * 3600);
+        let file = |name: &str, len: u64, days_ago: u32| {
+            let path = dir.join(name);
+            let f = File::create(&path).unwrap();
+            f.set_len(len).unwrap();
+            f.set_modified(now - day * days_ago).unwrap();
+            path
+        };
+        let current = file("00000000000000aa.bin", 500, 400);
+        file("00000000000000b1.bin", 40, 1);
+        file("00000000000000b2.bin", 40, 2);
+        file("00000000000000b3.bin", 40, 3);
+        file("00000000000000c1.bin", 1, 90);
+        file("notes.bin", 1, 900);
+        file("00000000000000d1.txt", 1, 900);
+        prune(&dir, &current, 100, day * 60, now);
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "00000000000000aa.bin", // in use: kept, however old or large
+                "00000000000000b1.bin", // the two most recent that fit in 100 bytes
+                "00000000000000b2.bin",
+                "00000000000000d1.txt", // not a name the cache gives
+                "notes.bin",
+            ]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     /// Texts held in memory by the cache (the rest is read from its file).
     fn texts_in_memory() -> usize {
