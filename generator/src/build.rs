@@ -303,47 +303,37 @@ fn render_each_keeping(
             report.texts.push((page.route, page.texts));
         }
     }
-    // What is built from all the pages: the search index (a few thousand
-    // small files, written in parallel) beside the Anki decks and everything
-    // else the plan lists but pages and content files (copied by the caller).
-    let started = std::time::Instant::now();
-    let (search, rest) = rayon::join(
-        || {
-            index
-                .map(|index| {
-                    let docs = index
-                        .finish(&|name, text| sink(format!("search/{name}"), text.into_bytes()));
-                    docs.map(|docs| (docs, started.elapsed()))
-                })
-                .transpose()
-        },
-        || -> anyhow::Result<Vec<Diagnostic>> {
-            let mut diagnostics = Vec::new();
-            for output in &outputs {
-                let r = &output.renderer;
-                if let Renderer::AnkiDeck(lang) = *r {
-                    let deck = match &spool {
-                        Some(spool) => spool.deck(site, lang)?,
-                        None => crate::study::deck(site, lang, &report.notes),
-                    };
-                    sink(output.path.clone(), deck)?;
-                } else if !r.is_aggregate() && !matches!(r, Renderer::Page(_) | Renderer::Asset(_))
-                {
-                    match render_output(site, theme, output) {
-                        Ok(bytes) => sink(output.path.clone(), bytes)?,
-                        Err(d) => diagnostics.push(d),
-                    }
-                }
-            }
-            Ok(diagnostics)
-        },
-    );
-    if let Some((docs, time)) = search? {
-        report.summary.search_docs = docs;
-        report.summary.search_time = time;
+    // Everything else the plan lists, but what is built from all the
+    // pages (the search index, the Anki decks: below) and content files
+    // (copied by the caller).
+    for output in &outputs {
+        let r = &output.renderer;
+        if r.is_aggregate() || matches!(r, Renderer::Page(_) | Renderer::Asset(_)) {
+            continue;
+        }
+        match render_output(site, theme, output) {
+            Ok(bytes) => sink(output.path.clone(), bytes)?,
+            Err(d) => report.diagnostics.push(d),
+        }
     }
-    report.diagnostics.extend(rest?);
     report.diagnostics.extend(site.asset_copies(theme).1);
+    if let Some(index) = index {
+        let started = std::time::Instant::now();
+        // In parallel: the index is a few thousand small files, spread
+        // over folders so that they can be created at the same time.
+        report.summary.search_docs =
+            index.finish(&|name, text| sink(format!("search/{name}"), text.into_bytes()))?;
+        report.summary.search_time = started.elapsed();
+    }
+    for output in &outputs {
+        if let Renderer::AnkiDeck(lang) = output.renderer {
+            let deck = match &spool {
+                Some(spool) => spool.deck(site, lang)?,
+                None => crate::study::deck(site, lang, &report.notes),
+            };
+            sink(output.path.clone(), deck)?;
+        }
+    }
     report.summary.questions = site
         .pages
         .iter()
