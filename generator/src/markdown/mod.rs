@@ -3,7 +3,7 @@
 //! 1. `raw_html`: balance the author's raw HTML so it cannot break the layout;
 //! 2. `anchors`: ids and permalinks for questions and headings (from `outline`);
 //! 3. `math`: KaTeX at build time;
-//! 4. `code`: syntect highlighting and the playground shortcode;
+//! 4. `code`: syntaxmate highlighting and the playground shortcode;
 //! 5. `links`: page links, images and local files resolved and checked.
 //!
 //! Every pass is a pure function of the events and a [`Pass`] context that
