@@ -520,6 +520,7 @@ impl Serve {
 impl Serve {
     fn start(dir: &Path) -> Serve {
         let child = Command::new(env!("CARGO_BIN_EXE_generator"))
+            .env("XDG_CACHE_HOME", cache_home())
             .args(["serve", "--content", "content", "--port", "0"])
             .current_dir(dir)
             .stdout(Stdio::piped())

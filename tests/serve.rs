@@ -37,6 +37,7 @@ impl Server {
         std::fs::create_dir_all(dir.join("templates")).expect("templates folder");
         std::fs::create_dir_all(dir.join("static")).expect("static folder");
         let mut child = Command::new(env!("CARGO_BIN_EXE_generator"))
+            .env("XDG_CACHE_HOME", cache_home())
             .args(["serve", "--content", "content"])
             .args(args)
             .current_dir(&dir)

@@ -234,6 +234,8 @@ fn build(content: &Path, output: &Path, config: Option<&Path>, cached: bool) -> 
         .arg("--output")
         .arg(output)
         .env("GENERATOR_PHASES", "1")
+        // The render cache of its own work folder, removed with it.
+        .env("XDG_CACHE_HOME", output.with_file_name("cache"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if !cached {

@@ -60,7 +60,7 @@ fn main() {
 /// Builds `content` into `output` with the release binary; returns `output`.
 fn build(content: &Path, output: &Path) -> PathBuf {
     let out = Command::new(env!("CARGO_BIN_EXE_generator"))
-        .args(["build", "--content"])
+        .args(["build", "--no-cache", "--content"])
         .arg(content)
         .arg("--output")
         .arg(output)

@@ -83,7 +83,12 @@ fn drop_backgrounds(css: &str) -> String {
     while let Some(at) = rest.find("background-color:#") {
         out.push_str(&rest[..at]);
         let after = &rest[at..];
-        rest = after.find(';').map_or("", |end| &after[end + 1..]);
+        // To the declaration's `;`, or to the rule's end, which is kept.
+        rest = match after.find([';', '}']) {
+            Some(end) if after.as_bytes()[end] == b';' => &after[end + 1..],
+            Some(end) => &after[end..],
+            None => "",
+        };
     }
     out.push_str(rest);
     out
@@ -145,6 +150,16 @@ mod tests {
         assert!(
             !css.contains("background-color"),
             "the page sets code backgrounds"
+        );
+    }
+
+    #[test]
+    fn backgrounds_are_dropped_up_to_their_declaration_only() {
+        assert_eq!(
+            super::drop_backgrounds(
+                "a{background-color:#fff;color:#111}b{color:#222;background-color:#000}c{}"
+            ),
+            "a{color:#111}b{color:#222;}c{}"
         );
     }
 

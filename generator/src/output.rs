@@ -102,9 +102,11 @@ pub fn write_atomically_with(
     let staging = Staging {
         root: parent.join(format!(".{name}.tmp-{}", std::process::id())),
         precompress,
+        // Only an output this generator wrote (not one replaced by `--force`).
         previous: std::fs::symlink_metadata(&out_dir)
-            .is_ok_and(|m| m.is_dir())
-            .then(|| out_dir.clone()),
+            .is_ok_and(|m| m.is_dir() && out_dir.join(MARKER).is_file())
+            .then(|| std::fs::canonicalize(&out_dir).ok())
+            .flatten(),
     };
     if staging.root.exists() {
         std::fs::remove_dir_all(&staging.root)?;
@@ -125,8 +127,9 @@ pub struct Staging {
     root: PathBuf,
     /// Also write `.gz` and `.br` beside text files (`build --precompress`).
     pub precompress: bool,
-    /// The output being replaced: a file whose bytes it already holds is
-    /// hard-linked from there instead of written (see [`Staging::reuse`]).
+    /// The output being replaced (canonical), when this generator wrote it:
+    /// a file whose bytes it already holds is hard-linked from there instead
+    /// of written (see [`Staging::reuse`]).
     previous: Option<PathBuf>,
 }
 
@@ -156,54 +159,73 @@ impl Staging {
         } else {
             Vec::new()
         };
-        if self.reuse(rel, bytes, &companions) {
+        if self.reuse(rel, Same::Bytes(bytes), &companions) {
             return Ok(());
         }
-        std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+        write_new(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
         if precompressed {
             use std::io::Write as _;
             let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
             gz.write_all(bytes)?;
-            std::fs::write(path.with_extension(gz_extension(&path, "gz")), gz.finish()?)?;
+            write_new(&path.with_extension(&companions[0]), &gz.finish()?)?;
             let mut br = Vec::new();
             brotli::BrotliCompress(
                 &mut &bytes[..],
                 &mut br,
                 &brotli::enc::BrotliEncoderParams::default(),
             )?;
-            std::fs::write(path.with_extension(gz_extension(&path, "br")), br)?;
+            write_new(&path.with_extension(&companions[1]), &br)?;
         }
         Ok(())
     }
 
     /// Hard-links `rel` (and its compressed `companions`, made from the same
     /// bytes) from the output being replaced when that file holds exactly
-    /// `bytes`. An unchanged rebuild then writes almost nothing, removing the
-    /// old output frees no blocks, and unchanged files keep their
-    /// modification times (so `rsync` and caches skip them). Anything unusual
-    /// (a symlink, another file system, no hard links) falls back to writing.
-    fn reuse(&self, rel: &str, bytes: &[u8], companions: &[String]) -> bool {
+    /// what `same` says. An unchanged rebuild then writes almost nothing,
+    /// removing the old output frees no blocks, and unchanged files keep
+    /// their modification times (so `rsync` and caches skip them).
+    ///
+    /// Only a plain file of the old output is linked: no symlink on the way,
+    /// no other hard link to it (nothing outside the output can share it),
+    /// compared and linked as the same inode (Unix only; elsewhere every
+    /// file is written). Staging files are never written into afterwards
+    /// ([`write_new`]), so the old output stays as it was until the swap.
+    #[cfg(unix)]
+    fn reuse(&self, rel: &str, same: Same<'_>, companions: &[String]) -> bool {
+        use std::os::unix::fs::MetadataExt;
         let Some(previous) = &self.previous else {
             return false;
         };
         let old = previous.join(rel);
-        if !regular_file_of_len(&old, bytes.len())
-            || !std::fs::read(&old).is_ok_and(|held| held == bytes)
-            || !companions
-                .iter()
-                .all(|c| regular_file_of_len(&old.with_extension(c), None))
+        let inside = old
+            .parent()
+            .and_then(|dir| std::fs::canonicalize(dir).ok())
+            .is_some_and(|dir| Some(dir.as_path()) == old.parent());
+        let Some(held) = inside.then(|| std::fs::File::open(&old).ok()).flatten() else {
+            return false;
+        };
+        let Ok(meta) = held.metadata() else {
+            return false;
+        };
+        let fresh_companions = companions.iter().all(|c| {
+            std::fs::symlink_metadata(old.with_extension(c)).is_ok_and(|m| {
+                m.is_file() && m.nlink() == 1 && m.modified().ok() >= meta.modified().ok()
+            })
+        });
+        if !meta.is_file()
+            || meta.nlink() != 1
+            || !fresh_companions
+            || !same.holds(held, meta.len())
         {
             return false;
         }
         let new = self.root.join(rel);
-        let link = |ext: Option<&String>| {
-            let (from, to) = match ext {
-                Some(c) => (old.with_extension(c), new.with_extension(c)),
-                None => (old.clone(), new.clone()),
-            };
-            std::fs::hard_link(from, to).is_ok()
-        };
-        let linked = link(None) && companions.iter().all(|c| link(Some(c)));
+        let linked = std::fs::hard_link(&old, &new).is_ok()
+            && std::fs::symlink_metadata(&new)
+                .is_ok_and(|m| (m.dev(), m.ino()) == (meta.dev(), meta.ino()))
+            && companions
+                .iter()
+                .all(|c| std::fs::hard_link(old.with_extension(c), new.with_extension(c)).is_ok());
         if !linked {
             // Nothing half-linked: the caller writes every file afresh.
             let _ = std::fs::remove_file(&new);
@@ -212,6 +234,11 @@ impl Staging {
             }
         }
         linked
+    }
+
+    #[cfg(not(unix))]
+    fn reuse(&self, _rel: &str, _same: Same<'_>, _companions: &[String]) -> bool {
+        false
     }
 
     pub fn copy(&self, rel: &str, source: &Path) -> Result<()> {
@@ -223,25 +250,85 @@ impl Staging {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        let unchanged = self.previous.as_ref().is_some_and(|previous| {
-            let len = std::fs::metadata(source).map_or(u64::MAX, |m| m.len());
-            regular_file_of_len(&previous.join(rel), usize::try_from(len).ok())
-                && std::fs::read(source).is_ok_and(|bytes| self.reuse(rel, &bytes, &[]))
-        });
-        if unchanged {
+        if self.reuse(rel, Same::File(source), &[]) {
             return Ok(());
         }
+        // Never into a file already there (it may be a link into the old output).
+        let _ = std::fs::remove_file(&path);
         std::fs::copy(source, &path)
             .map(drop)
             .with_context(|| format!("copying {}", source.display()))
     }
 }
 
-/// Whether `path` is a regular file (not a symlink) of `len` bytes, if given.
-fn regular_file_of_len(path: &Path, len: impl Into<Option<usize>>) -> bool {
-    let len = len.into();
-    std::fs::symlink_metadata(path)
-        .is_ok_and(|m| m.is_file() && len.is_none_or(|len| m.len() == len as u64))
+/// What a file of the old output must hold to be reused.
+enum Same<'a> {
+    Bytes(&'a [u8]),
+    File(&'a Path),
+}
+
+impl Same<'_> {
+    /// Whether `held` (of `len` bytes) holds exactly this, compared a
+    /// chunk at a time (an asset may be larger than memory).
+    fn holds(&self, held: std::fs::File, len: u64) -> bool {
+        use std::io::Read;
+        const CHUNK: usize = 64 * 1024;
+        let mut held = std::io::BufReader::with_capacity(CHUNK, held);
+        let mut chunk = vec![0u8; CHUNK];
+        match self {
+            Same::Bytes(bytes) => {
+                bytes.len() as u64 == len
+                    && bytes.chunks(CHUNK).all(|want| {
+                        let got = &mut chunk[..want.len()];
+                        held.read_exact(got).is_ok() && got == want
+                    })
+            }
+            Same::File(path) => {
+                let Ok(source) = std::fs::File::open(path) else {
+                    return false;
+                };
+                if source.metadata().map(|m| m.len()).ok() != Some(len) {
+                    return false;
+                }
+                let mut source = std::io::BufReader::with_capacity(CHUNK, source);
+                let mut want = vec![0u8; CHUNK];
+                let mut left = len;
+                while left > 0 {
+                    let n = CHUNK.min(usize::try_from(left).unwrap_or(CHUNK));
+                    if source.read_exact(&mut want[..n]).is_err()
+                        || held.read_exact(&mut chunk[..n]).is_err()
+                        || want[..n] != chunk[..n]
+                    {
+                        return false;
+                    }
+                    left -= n as u64;
+                }
+                true
+            }
+        }
+    }
+}
+
+/// Writes `bytes` as a new file at `path`. A file already there (an output
+/// written twice, e.g. a redirect page and a content file with one URL) is
+/// unlinked first, never written into: it may be a link into the old output.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut attempts = 0;
+    loop {
+        let _ = std::fs::remove_file(path);
+        match std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(mut file) => return file.write_all(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts < 3 => {
+                attempts += 1
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// `index.html` → `html.gz` (the extension that `with_extension` sets).
@@ -423,6 +510,57 @@ mod tests {
             std::fs::read(out.join("changed/index.html")).unwrap(),
             page(3)
         );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// What a rebuild must never do through a link into the old output:
+    /// write into it, follow a folder symlink out of it, share an inode with
+    /// a file outside it, or reuse a folder that is not ours.
+    #[cfg(unix)]
+    #[test]
+    fn linking_never_reaches_the_old_output_or_outside_it() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = std::env::temp_dir().join(format!("output-reuse-safe-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = dir.join("public");
+        let outside = dir.join("outside");
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("x.txt"), "same").unwrap();
+        std::fs::write(dir.join("asset.bin"), "asset").unwrap();
+        let ino = |p: &Path| std::fs::symlink_metadata(p).unwrap().ino();
+        write_atomically(&out, |s| {
+            s.write("a/index.html", b"page")?;
+            s.write("shared.txt", b"shared")?;
+            s.copy("asset.bin", &dir.join("asset.bin"))
+        })
+        .unwrap();
+        std::os::unix::fs::symlink(&outside, out.join("assets")).unwrap();
+        std::fs::hard_link(out.join("shared.txt"), dir.join("snapshot.txt")).unwrap();
+        let (page, asset) = (ino(&out.join("a/index.html")), ino(&out.join("asset.bin")));
+        // A path written twice (the second wins) and a failed build.
+        let failed = write_atomically(&out, |s| {
+            s.write("a/index.html", b"page")?;
+            s.write("a/index.html", b"other")?;
+            s.copy("asset.bin", &dir.join("asset.bin"))?;
+            s.copy("asset.bin", &dir.join("missing.bin"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read(out.join("a/index.html")).unwrap(), b"page");
+        write_atomically(&out, |s| {
+            s.write("a/index.html", b"page")?;
+            s.write("assets/x.txt", b"same")?;
+            s.write("shared.txt", b"shared")?;
+            s.copy("asset.bin", &dir.join("asset.bin"))
+        })
+        .unwrap();
+        assert_eq!(ino(&out.join("a/index.html")), page, "unchanged: linked");
+        assert_eq!(ino(&out.join("asset.bin")), asset, "an unchanged copy too");
+        assert_ne!(ino(&out.join("assets/x.txt")), ino(&outside.join("x.txt")));
+        assert_ne!(ino(&out.join("shared.txt")), ino(&dir.join("snapshot.txt")));
+        // Not ours (replaced with --force): nothing is linked from it.
+        std::fs::remove_file(out.join(MARKER)).unwrap();
+        write_atomically(&out, |s| s.write("a/index.html", b"page")).unwrap();
+        assert_ne!(ino(&out.join("a/index.html")), page);
         std::fs::remove_dir_all(dir).unwrap();
     }
 

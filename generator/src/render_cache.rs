@@ -194,17 +194,22 @@ pub fn open(file: PathBuf) {
 }
 
 /// How much the cache folder may hold besides the file in use: one file per
-/// content folder ever built (tests and benchmarks build many) would
-/// otherwise grow without end. A 1,000-page site's cache is about 55 MB.
+/// content folder ever built would otherwise grow without end. A
+/// 1,000-page site's cache is about 55 MB.
 const FOLDER_BUDGET: u64 = 512 << 20;
 
 /// A cache not used for this long is removed (its folder is likely gone).
 const MAX_AGE: Duration = Duration::from_secs(60 * 24 * 3600);
 
+/// A cache used this recently is never removed to keep within the budget:
+/// two large sites worked on in turn would otherwise evict each other.
+const RECENT: Duration = Duration::from_secs(7 * 24 * 3600);
+
 /// Removes other content folders' cache files (`<16 hex digits>.bin`, the
 /// names [`default_file`] gives; nothing else in `folder` is touched) that
-/// were last used longer than `max_age` before `now`, then the least
-/// recently used ones until the rest fit in `budget` bytes.
+/// were last used longer than `max_age` before `now`, then, of those not
+/// used in the last week, the least recently used until the rest fit in
+/// `budget` bytes.
 fn prune(folder: &Path, current: &Path, budget: u64, max_age: Duration, now: SystemTime) {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return;
@@ -226,8 +231,8 @@ fn prune(folder: &Path, current: &Path, budget: u64, max_age: Duration, now: Sys
     others.sort_by_key(|(used, _, _)| std::cmp::Reverse(*used));
     let mut kept = 0u64;
     for (used, len, path) in others {
-        let stale = now.duration_since(used).is_ok_and(|age| age > max_age);
-        if stale || kept + len > budget {
+        let age = now.duration_since(used).unwrap_or_default();
+        if age > max_age || (age > RECENT && kept + len > budget) {
             let _ = std::fs::remove_file(path);
         } else {
             kept += len;
@@ -309,8 +314,13 @@ pub fn save() {
         // A rebuild of an unchanged site used exactly what the file holds:
         // rewriting it (its texts are most of the cache) was a fifth of
         // such a build's time.
+        // (And only while the file is still there: another run's prune may
+        // have removed it while this one read from its open handle.)
         let unchanged = stored.is_some_and(|s| {
-            s.index.len() == taken.len()
+            let still_there = std::fs::metadata(&file).ok().map(|m| m.len())
+                == s.file.metadata().ok().map(|m| m.len());
+            still_there
+                && s.index.len() == taken.len()
                 && taken
                     .iter()
                     .all(|(key, text)| text.is_none() && s.index.contains_key(key))
@@ -423,9 +433,10 @@ mod tests {
             path
         };
         let current = file("00000000000000aa.bin", 500, 400);
-        file("00000000000000b1.bin", 40, 1);
-        file("00000000000000b2.bin", 40, 2);
-        file("00000000000000b3.bin", 40, 3);
+        file("00000000000000a1.bin", 20, 1);
+        file("00000000000000b1.bin", 40, 10);
+        file("00000000000000b2.bin", 40, 11);
+        file("00000000000000b3.bin", 40, 12);
         file("00000000000000c1.bin", 1, 90);
         file("notes.bin", 1, 900);
         file("00000000000000d1.txt", 1, 900);
@@ -438,13 +449,18 @@ mod tests {
         assert_eq!(
             left,
             [
+                "00000000000000a1.bin", // used this week (and counted)
                 "00000000000000aa.bin", // in use: kept, however old or large
-                "00000000000000b1.bin", // the two most recent that fit in 100 bytes
+                "00000000000000b1.bin", // then the most recent that fit in 100 bytes
                 "00000000000000b2.bin",
                 "00000000000000d1.txt", // not a name the cache gives
                 "notes.bin",
             ]
         );
+        // A file used this week stays even when it alone is over budget.
+        prune(&dir, &current, 10, day * 60, now);
+        assert!(dir.join("00000000000000a1.bin").exists());
+        assert!(!dir.join("00000000000000b1.bin").exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -513,6 +529,15 @@ mod tests {
         let before = inode();
         save();
         assert_eq!(inode(), before, "an unchanged cache is not rewritten");
+        // Unless another run's prune removed it meanwhile.
+        std::fs::remove_file(&file).unwrap();
+        save();
+        assert!(file.exists(), "a removed cache is written again");
+        let before = inode();
+        assert_eq!(
+            get_or_render("t", &["x"], || render("?")).unwrap(),
+            "<i>y</i>"
+        );
 
         // A save keeps what this run used, read from the old file.
         assert_eq!(get_or_render("t", &["z"], || render("<z>")).unwrap(), "<z>");

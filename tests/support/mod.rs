@@ -42,9 +42,17 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Where the generator's render cache goes when tests run it
+/// (`XDG_CACHE_HOME`): not the user's cache folder, which every test's
+/// temporary content folder would otherwise add a file to.
+pub fn cache_home() -> PathBuf {
+    std::env::temp_dir().join("dlq-test-cache")
+}
+
 /// Runs the generator binary with `args` in `cwd`.
 pub fn generator(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_generator"))
+        .env("XDG_CACHE_HOME", cache_home())
         .args(args)
         .current_dir(cwd)
         .output()

@@ -16,6 +16,7 @@ impl Serve {
     /// `templates/` folder overrides the theme) and waits for its URL.
     pub fn start(binary: &Path, site: &Path, content: &Path) -> Serve {
         let mut child = Command::new(binary)
+            .env("XDG_CACHE_HOME", super::cache_home())
             .args(["serve", "--port", "0", "--content"])
             .arg(content)
             .current_dir(site)

@@ -19,8 +19,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 use syntaxmate::{Catalog, Highlighter, HtmlOptions};
 
-/// Prefix of the classes on highlighted tokens (`hl-s-keyword-…`), and so of
-/// the selectors in the generated stylesheet (`code_css`).
+/// Prefix of the classes on highlighted tokens (syntaxmate makes them
+/// `sm-hl-s-keyword-…`), and so of the selectors in the stylesheet (`code_css`).
 pub const CLASS_PREFIX: &str = "hl";
 
 /// The theme named when highlighting; with class output it decides nothing
@@ -51,10 +51,17 @@ fn find_language(lang: &str) -> Option<&'static str> {
     let token = match lang.as_str() {
         "python3" | "py3" | "ipython" => "python",
         "zsh" => "bash",
+        "pl" => "perl",
+        "restructuredtext" => "rst",
+        "patch" => "diff",
         "text" | "txt" | "plain" | "plaintext" | "" => return None,
         other => other,
     };
-    catalog().canonical_language(token)
+    let catalog = catalog();
+    // Then as a file extension (`hpp`, `h`, `m` …), as syntect did.
+    catalog
+        .canonical_language(token)
+        .or_else(|| catalog.detect_path(format!("x.{token}")))
 }
 
 /// Whether blocks in `lang` (as written after the fence) are highlighted.
@@ -189,6 +196,10 @@ mod tests {
             ("c++", "cpp"),
             ("js", "javascript"),
             ("rust", "rust"),
+            ("hpp", "cpp"),
+            ("h", "c"),
+            ("pl", "perl"),
+            ("patch", "diff"),
         ] {
             assert_eq!(find_language(alias), Some(id), "{alias}");
         }
