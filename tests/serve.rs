@@ -110,6 +110,20 @@ impl Server {
         }
     }
 
+    /// Waits until serve has printed `needle` to stderr: it prints a
+    /// rebuild's diagnostics just after serving the rebuilt pages.
+    fn wait_for_stderr(&self, needle: &str) {
+        let started = Instant::now();
+        while !self.stderr().contains(needle) {
+            assert!(
+                started.elapsed() < DEADLINE,
+                "stderr still without {needle:?} after {DEADLINE:?}: {}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     fn assert_running(&mut self) {
         assert!(
             self.child.try_wait().expect("try_wait").is_none(),
@@ -315,11 +329,7 @@ fn a_broken_edit_shows_the_overlay_and_the_next_good_save_clears_it() {
         page.body.contains("bad-front-matter"),
         "the page still renders"
     );
-    assert!(
-        server.stderr().contains("front-matter"),
-        "{}",
-        server.stderr()
-    );
+    server.wait_for_stderr("front-matter");
     assert!(
         server.get("/qa/bold-items/").overlay_errors() == "[]",
         "other pages show no overlay"
@@ -331,11 +341,7 @@ fn a_broken_edit_shows_the_overlay_and_the_next_good_save_clears_it() {
     server.wait_for("/qa/headings/", "built with the bad bytes shown", |r| {
         r.status == 200 && r.body.contains("\u{fffd}\u{fffd} not utf-8")
     });
-    assert!(
-        server.stderr().contains("warning[encoding]"),
-        "{}",
-        server.stderr()
-    );
+    server.wait_for_stderr("warning[encoding]");
     server.assert_running();
 
     std::fs::write(&path, &good).expect("write");
