@@ -247,6 +247,13 @@ fn tags(html: &str) -> impl Iterator<Item = (&str, bool)> + '_ {
         let end = memchr::memchr(b'>', &bytes[at..]).map_or(bytes.len(), |e| at + e);
         let self_closing = bytes[at..end].ends_with(b"/");
         at = end;
+        // A code block's highlighting is hundreds of spans, balanced by
+        // construction: on to its `</pre>`.
+        if !closing && name.eq_ignore_ascii_case("pre") {
+            if let Some(close) = memchr::memmem::find(&bytes[at..], b"</pre") {
+                at += close;
+            }
+        }
         if self_closing || (name_len <= 6 && VOID.iter().any(|v| v.eq_ignore_ascii_case(name))) {
             continue;
         }
@@ -495,6 +502,12 @@ mod tests {
             "<p>a<br>b<img src=x></p><svg><path d=\"M0\"/></svg><!-- <div> -->"
         ));
         assert!(!balanced("<div><p></div></p>"));
+        // A code block counts as one element, whatever its spans.
+        assert!(balanced(
+            "<pre class=\"code\"><code><span>a<span>b</span></span></code></pre>"
+        ));
+        assert!(!balanced("<pre><code>x</code></pre></div>"));
+        assert!(!balanced("<div><pre><code>x</code></pre>"));
         assert!(!balanced("<div>"));
         assert_eq!(matching_close("<li>a<li>b</li></li>c", "li"), Some(15));
         assert_eq!(matching_close("<li><link></li>", "li"), Some(10));
