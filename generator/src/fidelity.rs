@@ -299,12 +299,7 @@ fn text_of_code(html: &str) -> String {
             _ => {}
         }
     }
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&amp;", "&")
+    crate::markdown::unescape_html(&text)
 }
 
 /// Blocks (paragraphs, items, cells) of rendered HTML where TeX shows as

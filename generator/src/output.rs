@@ -273,39 +273,29 @@ impl Same<'_> {
     fn holds(&self, held: std::fs::File, len: u64) -> bool {
         use std::io::Read;
         const CHUNK: usize = 64 * 1024;
+        let want: Box<dyn Read> = match self {
+            Same::Bytes(bytes) if bytes.len() as u64 == len => Box::new(*bytes),
+            Same::File(path) => match std::fs::File::open(path) {
+                Ok(file) if file.metadata().is_ok_and(|m| m.len() == len) => Box::new(file),
+                _ => return false,
+            },
+            Same::Bytes(_) => return false,
+        };
+        let mut want = std::io::BufReader::with_capacity(CHUNK, want);
         let mut held = std::io::BufReader::with_capacity(CHUNK, held);
-        let mut chunk = vec![0u8; CHUNK];
-        match self {
-            Same::Bytes(bytes) => {
-                bytes.len() as u64 == len
-                    && bytes.chunks(CHUNK).all(|want| {
-                        let got = &mut chunk[..want.len()];
-                        held.read_exact(got).is_ok() && got == want
-                    })
+        let (mut a, mut b) = (vec![0u8; CHUNK], vec![0u8; CHUNK]);
+        let mut left = len;
+        while left > 0 {
+            let n = CHUNK.min(usize::try_from(left).unwrap_or(CHUNK));
+            if want.read_exact(&mut a[..n]).is_err()
+                || held.read_exact(&mut b[..n]).is_err()
+                || a[..n] != b[..n]
+            {
+                return false;
             }
-            Same::File(path) => {
-                let Ok(source) = std::fs::File::open(path) else {
-                    return false;
-                };
-                if source.metadata().map(|m| m.len()).ok() != Some(len) {
-                    return false;
-                }
-                let mut source = std::io::BufReader::with_capacity(CHUNK, source);
-                let mut want = vec![0u8; CHUNK];
-                let mut left = len;
-                while left > 0 {
-                    let n = CHUNK.min(usize::try_from(left).unwrap_or(CHUNK));
-                    if source.read_exact(&mut want[..n]).is_err()
-                        || held.read_exact(&mut chunk[..n]).is_err()
-                        || want[..n] != chunk[..n]
-                    {
-                        return false;
-                    }
-                    left -= n as u64;
-                }
-                true
-            }
+            left -= n as u64;
         }
+        true
     }
 }
 
@@ -316,7 +306,6 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut attempts = 0;
     loop {
-        let _ = std::fs::remove_file(path);
         match std::fs::File::options()
             .write(true)
             .create_new(true)
@@ -324,7 +313,8 @@ fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         {
             Ok(mut file) => return file.write_all(bytes),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts < 3 => {
-                attempts += 1
+                attempts += 1;
+                let _ = std::fs::remove_file(path);
             }
             Err(e) => return Err(e),
         }

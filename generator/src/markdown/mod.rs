@@ -251,6 +251,16 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
+/// The text that [`escape_html`] (or a renderer escaping the same five
+/// characters) wrote as `text`.
+pub fn unescape_html(text: &str) -> String {
+    text.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

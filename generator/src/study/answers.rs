@@ -326,7 +326,7 @@ pub fn extract(html: &str) -> Vec<(String, String)> {
         let Some(id_len) = html[from..].find('"') else {
             break;
         };
-        let id = unescape_html(&html[from..from + id_len]);
+        let id = crate::markdown::unescape_html(&html[from..from + id_len]);
         let Some(inner_start) = html[from..].find('>').map(|i| from + i + 1) else {
             break;
         };
@@ -367,14 +367,6 @@ pub fn strip_permalinks(html: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-fn unescape_html(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 #[cfg(test)]
