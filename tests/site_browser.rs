@@ -90,6 +90,32 @@ async fn our_site_reads_well_in_a_browser() {
         b.eval("window.__errors").await
     );
     b.screenshot("site-chapter-zh").await;
+    // Code is coloured in both modes, and dark mode recolours every token
+    // (a light colour left on the dark background would be unreadable).
+    let colours =
+        "[...document.querySelectorAll('pre.hl-code span')].map(s => getComputedStyle(s).color)";
+    let light = b.eval(colours).await;
+    b.eval("document.documentElement.dataset.theme = 'dark'")
+        .await;
+    let dark = b.eval(colours).await;
+    b.eval("document.documentElement.dataset.theme = 'light'")
+        .await;
+    let (light, dark) = (light.as_array().unwrap(), dark.as_array().unwrap());
+    let distinct = |c: &[serde_json::Value]| {
+        c.iter()
+            .map(|v| v.to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    assert!(
+        light.len() > 50 && distinct(light) >= 4 && distinct(dark) >= 4,
+        "{light:?} {dark:?}"
+    );
+    let kept: Vec<_> = light.iter().zip(dark).filter(|(l, d)| l == d).collect();
+    assert!(
+        kept.is_empty(),
+        "tokens dark mode does not recolour: {kept:?}"
+    );
 
     // The language switch keeps the reader on the same question.
     b.client

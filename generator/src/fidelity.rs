@@ -275,7 +275,7 @@ fn measure_code(markdown: &str, report: &mut CollectionReport) {
                 report.code_blocks += 1;
                 report.code_known += usize::from(crate::markdown::code::is_known(lang));
                 let html = crate::markdown::code::highlight(lang, &code);
-                report.code_highlighted += usize::from(html.contains("class=\"sm-hl-s-"));
+                report.code_highlighted += usize::from(html.contains("<span class=\"l"));
                 report.code_altered += usize::from(text_of_code(&html) != code);
             }
             _ => {}

@@ -1,7 +1,12 @@
 //! Code pass: fenced code blocks are highlighted with syntaxmate (TextMate
-//! grammars, the ones VS Code uses; CSS classes, so light and dark themes are
-//! just stylesheets), and ```` ```playground ALGO ```` blocks become the
-//! interactive widget with a static fallback.
+//! grammars, the ones VS Code uses), and ```` ```playground ALGO ````
+//! blocks become the interactive widget with a static fallback.
+//!
+//! A token's colours in the light and dark themes are resolved here and
+//! written as two short classes (`code_css` decides them and writes their
+//! stylesheet), so a page carries one small span per coloured run: on
+//! dive-into-dl's notes that made the HTML 41 % smaller than syntaxmate's
+//! span-per-scope class output, with the same colours in Chromium.
 //!
 //! syntaxmate replaced syntect: on the code of real notes (dive-into-dl's
 //! 599 blocks) it takes 11 µs a line against syntect's 43 µs with the same
@@ -13,19 +18,13 @@
 
 use super::outline::Spanned;
 use super::{escape_html, Pass};
+use crate::code_css;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Tag, TagEnd};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::OnceLock;
-use syntaxmate::{Catalog, Highlighter, HtmlOptions};
-
-/// Prefix of the classes on highlighted tokens (syntaxmate makes them
-/// `sm-hl-s-keyword-…`), and so of the selectors in the stylesheet (`code_css`).
-pub const CLASS_PREFIX: &str = "hl";
-
-/// The theme named when highlighting; with class output it decides nothing
-/// shown (colours come from the stylesheet), but the API wants one.
-const THEME: &str = "github-light";
+use syntaxmate::{Catalog, Highlighter};
 
 /// The grammars compiled into the binary (read once, shared by all threads).
 fn catalog() -> &'static Catalog {
@@ -99,23 +98,66 @@ pub fn highlight(lang: &str, code: &str) -> String {
 /// `None` when the grammar could not finish the block (a pathological line
 /// past the tokenizer's budget): the block is then shown plain.
 fn highlight_with(id: &str, code: &str) -> Option<String> {
-    let options = HtmlOptions {
-        include_wrapper: false,
-        class: None,
-        include_scopes: false,
-        class_prefix: Some(CLASS_PREFIX.to_string()),
-    };
-    let html = highlighter()
-        .highlight_html_with_options(id, code, THEME, &options)
-        .ok()?;
-    if !html.status().is_complete() {
+    let document = highlighter().tokenize(id, code).ok()?;
+    if !document.status().is_complete() {
         return None;
     }
-    Some(format!(
-        "<pre class=\"code hl-code\" data-lang=\"{}\"><code>{}</code></pre>",
-        escape_html(id),
-        html.as_str()
-    ))
+    let mut out = format!(
+        "<pre class=\"code hl-code\" data-lang=\"{}\"><code>",
+        escape_html(id)
+    );
+    let mut cache = code_css::ClassCache::new();
+    // The document's lines are the code's, split as syntaxmate splits them
+    // (at `\n`, a `\r` before it is the terminator's): ranges are per line.
+    let mut lines = code.split('\n').peekable();
+    for line in document.lines() {
+        let raw = lines.next()?;
+        let text = raw.strip_suffix('\r').unwrap_or(raw);
+        // Adjacent tokens with the same classes share one span.
+        let mut open: Option<Rc<str>> = None;
+        let mut cursor = 0;
+        for token in line.tokens() {
+            let range = token.range();
+            let gap = text.get(cursor..range.start)?;
+            if !gap.is_empty() && open.take().is_some() {
+                out.push_str("</span>");
+            }
+            out.push_str(&escape_html(gap));
+            let classes = match token.scope_stack() {
+                Some(stack) => cache
+                    .entry(stack)
+                    .or_insert_with(|| code_css::classes(token.scopes()).into())
+                    .clone(),
+                None => code_css::classes(token.scopes()).into(),
+            };
+            if open.as_ref() != Some(&classes) {
+                if open.take().is_some() {
+                    out.push_str("</span>");
+                }
+                if !classes.is_empty() {
+                    out.push_str("<span class=\"");
+                    out.push_str(&classes);
+                    out.push_str("\">");
+                    open = Some(classes);
+                }
+            }
+            out.push_str(&escape_html(text.get(range.clone())?));
+            cursor = range.end;
+        }
+        if open.is_some() {
+            out.push_str("</span>");
+        }
+        out.push_str(&escape_html(text.get(cursor..)?));
+        out.push_str(&raw[text.len()..]);
+        if lines.peek().is_some() {
+            out.push('\n');
+        }
+    }
+    if lines.next().is_some() {
+        return None;
+    }
+    out.push_str("</code></pre>");
+    Some(out)
 }
 
 fn plain(lang: &str, code: &str) -> String {
@@ -210,11 +252,41 @@ mod tests {
     #[test]
     fn highlights_with_classes_and_escapes_unknown() {
         let html = highlight("py", "def f(x):\n    return x < 1\n");
-        assert!(html.contains("hl-"), "{html}");
+        assert!(html.starts_with("<pre class=\"code hl-code\""), "{html}");
+        // One span per coloured run, a class for each theme.
+        let keyword = html.split("\">def</span>").next().unwrap();
+        let classes = keyword.rsplit("<span class=\"").next().unwrap();
+        assert!(classes.starts_with('l') && classes.contains(" d"), "{html}");
+        assert!(!html.contains("<span class=\"\""), "{html}");
         assert!(html.contains("&lt;"));
         let plain = highlight("klingon", "<script>");
         assert!(plain.contains("&lt;script&gt;"));
         assert!(!plain.contains("<script>"));
+    }
+
+    /// Lines as syntaxmate splits them: CRLF, a last line without its
+    /// newline, empty lines; the text comes out as it went in.
+    #[test]
+    fn highlighting_keeps_every_character() {
+        for code in [
+            "x = 1\r\n\r\ny = '<&>'\r\n",
+            "a = 1\nb = 2",
+            "",
+            "\n\n# c\r",
+        ] {
+            let html = highlight("python", code);
+            let inner = html.split_once("<code>").unwrap().1;
+            let inner = inner.strip_suffix("</code></pre>").unwrap();
+            let mut text = String::new();
+            for (i, part) in inner.split('<').enumerate() {
+                text.push_str(if i == 0 {
+                    part
+                } else {
+                    part.split_once('>').unwrap().1
+                });
+            }
+            assert_eq!(super::super::unescape_html(&text), code, "{html}");
+        }
     }
 
     #[test]
