@@ -74,6 +74,7 @@ pub fn render_markdown(site: &Site, theme: &Theme, page: &Page) -> markdown::Ren
         body_line: page.body_line,
         resolver: site,
         strings: theme.strings(page.lang),
+        keep_formulas: site.config.study,
     };
     let mut rendered = markdown::render(&page.body, &cx);
     // Study mode folds answers: each one in an element of its own.
@@ -176,9 +177,9 @@ fn render_route(
     let nav = context::nav(site, theme, route.lang, open_section, current);
     let context = Frame::new(site, theme, route.lang, &url, nav, page);
     let template = route.template();
-    let study = rendered.as_ref().zip(shown).and_then(|(r, p)| {
-        crate::phases::timed(Phase::Study, || crate::study::chapter(site, route, p, r))
-    });
+    let study = rendered
+        .as_ref()
+        .and_then(|r| crate::phases::timed(Phase::Study, || crate::study::chapter(site, route, r)));
     let (texts, mut diagnostics, stats) = match rendered {
         Some(r) if own.is_some() => (r.texts, r.diagnostics, r.stats),
         _ => (Vec::new(), Vec::new(), Stats::default()),

@@ -265,6 +265,14 @@ pub fn pass<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'a>>
         .collect()
 }
 
+/// A formula of a page as written and as KaTeX rendered it.
+#[derive(Clone)]
+pub struct RenderedFormula {
+    pub tex: String,
+    pub display: bool,
+    pub html: String,
+}
+
 fn render<'a>(tex: &str, display: bool, offset: usize, cx: &mut Pass<'_>) -> Event<'a> {
     cx.stats.formulas += 1;
     if let Some(at) = misused_row_separator(tex) {
@@ -273,7 +281,15 @@ fn render<'a>(tex: &str, display: bool, offset: usize, cx: &mut Pass<'_>) -> Eve
             at + 1
         ));
     }
-    let html = match render_formula(tex, display) {
+    let rendered = render_formula(tex, display);
+    if let (Some(kept), Ok(html)) = (cx.formulas.as_mut(), &rendered) {
+        kept.push(RenderedFormula {
+            tex: tex.to_string(),
+            display,
+            html: html.clone(),
+        });
+    }
+    let html = match rendered {
         Ok(html) if display => format!("<div class=\"math math-display\">{html}</div>"),
         Ok(html) => html,
         Err(message) => {

@@ -109,6 +109,8 @@ pub struct Pass<'c> {
     lines: LineIndex<'c>,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
+    /// The formulas rendered, when the page asked to keep them.
+    pub formulas: Option<Vec<math::RenderedFormula>>,
 }
 
 impl Pass<'_> {
@@ -144,6 +146,9 @@ pub struct PageContext<'c> {
     pub resolver: &'c dyn Resolver,
     /// Interface strings in the page's language (the theme's).
     pub strings: &'c Strings,
+    /// Whether [`Rendered::formulas`] lists the formulas (study mode turns
+    /// them back into TeX).
+    pub keep_formulas: bool,
 }
 
 #[derive(Clone)]
@@ -154,6 +159,9 @@ pub struct Rendered {
     pub texts: Vec<SearchText>,
     pub diagnostics: Vec<Diagnostic>,
     pub stats: Stats,
+    /// Each formula rendered, in page order (empty unless the page context
+    /// asked to keep them).
+    pub formulas: Vec<math::RenderedFormula>,
 }
 
 /// Renders a page body (front matter already removed). The HTML contains the
@@ -172,6 +180,7 @@ pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
         lines: LineIndex::new(body, page.body_line),
         diagnostics: Vec::new(),
         stats: Stats::default(),
+        formulas: page.keep_formulas.then(Vec::new),
     };
     for problem in &math.problems {
         cx.error(problem.offset, Kind::Math, problem.message.clone());
@@ -191,6 +200,7 @@ pub fn render(body: &str, page: &PageContext<'_>) -> Rendered {
         texts,
         diagnostics: cx.diagnostics,
         stats: cx.stats,
+        formulas: cx.formulas.unwrap_or_default(),
     }
 }
 
@@ -299,6 +309,7 @@ pub(crate) mod tests {
             body_line: 0,
             resolver: &FakeSite,
             strings: crate::i18n::builtin(Lang::Zh),
+            keep_formulas: true,
         };
         let mut rendered = render(md, &page);
         rendered.html = localize(&rendered.html, "../", Lang::Zh, Lang::Zh);

@@ -14,6 +14,7 @@
 //! MathJax renders; code stays a `<pre>`.
 
 use crate::lang::Lang;
+use crate::markdown::math::RenderedFormula;
 use crate::markdown::math_spans::Piece;
 use crate::markdown::{self, escape_html};
 use std::collections::HashMap;
@@ -50,38 +51,43 @@ pub fn tags(key: &str) -> String {
         .join("::")
 }
 
-/// The KaTeX renderings of a page's formulas with their TeX, to turn a
-/// rendered page back into TeX. Looked up by length, then compared: hashing
-/// every rendering (a few KB each) cost more than the comparisons.
-#[derive(Default)]
-pub struct Formulas {
-    by_len: HashMap<usize, Vec<(String, String, bool)>>,
+/// The KaTeX renderings of a page's formulas with their TeX, to turn the
+/// rendered page back into TeX: in page order, where they are found one
+/// after another (a comparison each), and by length for any met out of
+/// order (hashing every rendering, a few KB each, cost more than comparing).
+pub struct Formulas<'r> {
+    ordered: &'r [RenderedFormula],
+    by_len: HashMap<usize, Vec<usize>>,
 }
 
-impl Formulas {
-    /// The TeX of `html` and whether it is displayed, if `html` is the
-    /// rendering of one of the formulas.
-    fn get(&self, html: &str) -> Option<(&str, bool)> {
-        self.by_len
-            .get(&html.len())?
-            .iter()
-            .find(|(rendered, _, _)| rendered == html)
-            .map(|(_, tex, display)| (tex.as_str(), *display))
+impl<'r> Formulas<'r> {
+    /// The formulas the markdown renderer kept, in page order.
+    pub fn new(ordered: &'r [RenderedFormula]) -> Self {
+        let mut by_len: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, f) in ordered.iter().enumerate() {
+            by_len.entry(f.html.len()).or_default().push(i);
+        }
+        Formulas { ordered, by_len }
     }
-}
 
-/// Every formula of a page body with its KaTeX rendering.
-pub fn formulas(body: &str) -> Formulas {
-    let mut found = Formulas::default();
-    for span in markdown::math_spans::MathSource::new(body).spans {
-        if let Ok(html) = markdown::math::render_formula(&span.tex, span.display) {
-            let same_length = found.by_len.entry(html.len()).or_default();
-            if !same_length.iter().any(|(known, _, _)| *known == html) {
-                same_length.push((html, span.tex, span.display));
+    /// The formula whose rendering `html` starts with, looked for first at
+    /// `next` (then past it), else among all of them.
+    fn at(&self, html: &str, next: &mut usize) -> Option<&'r RenderedFormula> {
+        if let Some(f) = self.ordered.get(*next) {
+            if html.starts_with(&f.html) {
+                *next += 1;
+                return Some(f);
             }
         }
+        let end = span_end(html)?;
+        let i = *self
+            .by_len
+            .get(&end)?
+            .iter()
+            .find(|&&i| self.ordered[i].html == html[..end])?;
+        *next = i + 1;
+        Some(&self.ordered[i])
     }
-    found
 }
 
 /// `html` with each KaTeX rendering found in `formulas` replaced by its TeX
@@ -90,21 +96,21 @@ pub fn with_tex(html: &str, formulas: &Formulas) -> String {
     const START: &str = "<span class=\"katex";
     let mut out = String::with_capacity(html.len() / 2);
     let mut rest = html;
+    let mut next = 0;
     while let Some(at) = rest.find(START) {
         out.push_str(&rest[..at]);
         let here = &rest[at..];
-        let found = span_end(here).and_then(|end| Some((end, formulas.get(&here[..end])?)));
-        match found {
-            Some((end, (tex, display))) => {
-                let (open, close) = if display {
+        match formulas.at(here, &mut next) {
+            Some(f) => {
+                let (open, close) = if f.display {
                     ("\\[", "\\]")
                 } else {
                     ("\\(", "\\)")
                 };
                 out.push_str(open);
-                out.push_str(&escape_html(tex.trim()));
+                out.push_str(&escape_html(f.tex.trim()));
                 out.push_str(close);
-                rest = &here[end..];
+                rest = &here[f.html.len()..];
             }
             None => {
                 out.push_str(&here[..START.len()]);
@@ -228,9 +234,11 @@ mod tests {
     #[test]
     fn formulas_come_back_as_tex_for_mathjax() {
         let body = "因为 $e^{x} < 1$，而\n\n$$\n\\begin{aligned} a &= b \\end{aligned}\n$$\n\n$x$ 与 $$y$$\n";
-        let formulas = formulas(body);
-        let html = crate::markdown::tests::render_simple(body);
-        let tex = with_tex(&html, &formulas);
+        let rendered = crate::markdown::tests::render_page(body);
+        let tex = with_tex(&rendered.html, &Formulas::new(&rendered.formulas));
+        // Met out of order (none is where the last one ended), each is found.
+        let reversed: Vec<_> = rendered.formulas.iter().rev().cloned().collect();
+        assert_eq!(with_tex(&rendered.html, &Formulas::new(&reversed)), tex);
         assert!(tex.contains("因为 \\(e^{x} &lt; 1\\)，而"), "{tex}");
         assert!(
             tex.contains("\\[\\begin{aligned} a &amp;= b \\end{aligned}\\]"),
@@ -238,6 +246,19 @@ mod tests {
         );
         assert!(tex.contains("\\(x\\) 与"), "{tex}");
         assert!(!tex.contains("katex"), "{tex}");
+    }
+
+    /// KaTeX ignores spaces: two formulas can render alike; each keeps
+    /// the TeX its author wrote.
+    #[test]
+    fn formulas_that_render_alike_keep_their_own_tex() {
+        let body = "在 $(0,1)$ 内，也写作 $(0, 1)$，再写 $(0,1)$。\n";
+        let rendered = crate::markdown::tests::render_page(body);
+        let tex = with_tex(&rendered.html, &Formulas::new(&rendered.formulas));
+        assert!(
+            tex.contains("在 \\((0,1)\\) 内，也写作 \\((0, 1)\\)，再写 \\((0,1)\\)。"),
+            "{tex}"
+        );
     }
 
     #[test]

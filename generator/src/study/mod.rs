@@ -30,7 +30,7 @@ pub mod anki;
 pub mod answers;
 pub mod spool;
 
-use crate::content::{Page, PageKind};
+use crate::content::PageKind;
 use crate::context::{self, Frame, OwnPage};
 use crate::lang::Lang;
 use crate::markdown;
@@ -57,15 +57,10 @@ pub struct Chapter {
     pub notes: Vec<anki::Note>,
 }
 
-/// The chapter shown at `route`, from its rendering (`rendered`, answers
-/// wrapped, is the rendering of `shown`); `None` when study mode is off or
-/// the route is not a chapter.
-pub fn chapter(
-    site: &Site,
-    route: &Route,
-    shown: &Page,
-    rendered: &markdown::Rendered,
-) -> Option<Chapter> {
+/// The chapter shown at `route`, from the rendering of the page shown there
+/// (answers wrapped, formulas kept); `None` when study mode is off or the
+/// route is not a chapter.
+pub fn chapter(site: &Site, route: &Route, rendered: &markdown::Rendered) -> Option<Chapter> {
     if !site.config.study || route.kind != PageKind::Chapter {
         return None;
     }
@@ -73,7 +68,7 @@ pub fn chapter(
     let display = site.display_lang(lang);
     // Formulas back to TeX and code unhighlighted once for the whole page,
     // then the answers taken out (smaller without KaTeX's markup).
-    let formulas = anki::formulas(&shown.body);
+    let formulas = anki::Formulas::new(&rendered.formulas);
     let page = anki::plain_code(&anki::with_tex(&rendered.html, &formulas));
     let answers: HashMap<String, String> = answers::extract(&page).into_iter().collect();
     let base = site.config.base_url();
