@@ -243,7 +243,125 @@ fn render_each_keeping(
     }
     let groups: Vec<Vec<&Route>> = by_key.into_values().collect();
     let spool = (site.config.study && !keep).then(NoteSpool::new);
-    let rendered: Vec<anyhow::Result<Vec<RenderedPage>>> = groups
+    // The pages, and beside them everything else the plan lists but what
+    // is built from all the pages (the search index, the Anki decks: below)
+    // and content files (copied by the caller).
+    let (rendered, others) = rayon::join(
+        || {
+            render_pages(
+                site,
+                theme,
+                &groups,
+                sink,
+                index.as_ref(),
+                spool.as_ref(),
+                keep,
+            )
+        },
+        || {
+            outputs
+                .par_iter()
+                .filter(|o| {
+                    let r = &o.renderer;
+                    !(r.is_aggregate() || matches!(r, Renderer::Page(_) | Renderer::Asset(_)))
+                })
+                .map(|output| match render_output(site, theme, output) {
+                    Ok(bytes) => sink(output.path.clone(), bytes).map(|()| None),
+                    Err(d) => Ok(Some(d)),
+                })
+                .collect::<anyhow::Result<Vec<Option<Diagnostic>>>>()
+        },
+    );
+
+    let mut report = Report {
+        diagnostics: site.diagnostics.clone(),
+        summary: Summary::default(),
+        texts: Vec::new(),
+        notes: BTreeMap::new(),
+    };
+    for page in rendered
+        .into_iter()
+        .collect::<anyhow::Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+    {
+        report.summary.stats += page.stats;
+        report.summary.pages += usize::from(page.html.is_ok());
+        report.diagnostics.extend(page.diagnostics);
+        if let Some(study) = page.study {
+            report.notes.insert(page.route.clone(), study.notes);
+        }
+        if !page.texts.is_empty() {
+            report.texts.push((page.route, page.texts));
+        }
+    }
+    report.diagnostics.extend(others?.into_iter().flatten());
+    report.diagnostics.extend(site.asset_copies(theme).1);
+    // The index and the decks at the same time: a deck is one large file
+    // whose writing is mostly the kernel's copying, on one core.
+    let (search, decks) = rayon::join(
+        || {
+            index
+                .map(|index| {
+                    let started = std::time::Instant::now();
+                    // In parallel: the index is a few thousand small files, spread
+                    // over folders so that they can be created at the same time.
+                    let docs = index
+                        .finish(&|name, text| sink(format!("search/{name}"), text.into_bytes()))?;
+                    anyhow::Ok((docs, started.elapsed()))
+                })
+                .transpose()
+        },
+        || {
+            outputs.par_iter().try_for_each(|output| {
+                let Renderer::AnkiDeck(lang) = output.renderer else {
+                    return Ok(());
+                };
+                let deck = match &spool {
+                    Some(spool) => spool.deck(site, lang)?,
+                    None => crate::study::deck(site, lang, &report.notes),
+                };
+                sink(output.path.clone(), deck)
+            })
+        },
+    );
+    if let Some((docs, time)) = search? {
+        report.summary.search_docs = docs;
+        report.summary.search_time = time;
+    }
+    decks?;
+    report.summary.questions = site
+        .pages
+        .iter()
+        .filter(|p| p.kind == PageKind::Chapter)
+        .map(|p| p.questions.len())
+        .sum();
+    report
+        .diagnostics
+        .sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
+    report.diagnostics.dedup();
+    report.summary.errors = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    report.summary.warnings = report.diagnostics.len() - report.summary.errors;
+    Ok(report)
+}
+
+/// Renders the content pages, group by group (a page and its stand-in in
+/// the other language share one markdown rendering), handing each to `sink`
+/// and its search texts to `index` and its notes to `spool` as it is done.
+fn render_pages(
+    site: &Site,
+    theme: &Theme,
+    groups: &[Vec<&Route>],
+    sink: &Sink<'_>,
+    index: Option<&crate::search_index::IndexBuilder>,
+    spool: Option<&NoteSpool>,
+    keep: bool,
+) -> Vec<anyhow::Result<Vec<RenderedPage>>> {
+    groups
         .par_iter()
         .enumerate()
         .map(|(g, group)| {
@@ -280,78 +398,7 @@ fn render_each_keeping(
             }
             Ok(pages)
         })
-        .collect();
-
-    let mut report = Report {
-        diagnostics: site.diagnostics.clone(),
-        summary: Summary::default(),
-        texts: Vec::new(),
-        notes: BTreeMap::new(),
-    };
-    for page in rendered
-        .into_iter()
-        .collect::<anyhow::Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-    {
-        report.summary.stats += page.stats;
-        report.summary.pages += usize::from(page.html.is_ok());
-        report.diagnostics.extend(page.diagnostics);
-        if let Some(study) = page.study {
-            report.notes.insert(page.route.clone(), study.notes);
-        }
-        if !page.texts.is_empty() {
-            report.texts.push((page.route, page.texts));
-        }
-    }
-    // Everything else the plan lists, but what is built from all the
-    // pages (the search index, the Anki decks: below) and content files
-    // (copied by the caller).
-    for output in &outputs {
-        let r = &output.renderer;
-        if r.is_aggregate() || matches!(r, Renderer::Page(_) | Renderer::Asset(_)) {
-            continue;
-        }
-        match render_output(site, theme, output) {
-            Ok(bytes) => sink(output.path.clone(), bytes)?,
-            Err(d) => report.diagnostics.push(d),
-        }
-    }
-    report.diagnostics.extend(site.asset_copies(theme).1);
-    if let Some(index) = index {
-        let started = std::time::Instant::now();
-        // In parallel: the index is a few thousand small files, spread
-        // over folders so that they can be created at the same time.
-        report.summary.search_docs =
-            index.finish(&|name, text| sink(format!("search/{name}"), text.into_bytes()))?;
-        report.summary.search_time = started.elapsed();
-    }
-    for output in &outputs {
-        if let Renderer::AnkiDeck(lang) = output.renderer {
-            let deck = match &spool {
-                Some(spool) => spool.deck(site, lang)?,
-                None => crate::study::deck(site, lang, &report.notes),
-            };
-            sink(output.path.clone(), deck)?;
-        }
-    }
-    report.summary.questions = site
-        .pages
-        .iter()
-        .filter(|p| p.kind == PageKind::Chapter)
-        .map(|p| p.questions.len())
-        .sum();
-    report
-        .diagnostics
-        .sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
-    report.diagnostics.dedup();
-    report.summary.errors = report
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .count();
-    report.summary.warnings = report.diagnostics.len() - report.summary.errors;
-    Ok(report)
+        .collect()
 }
 
 /// Renders one output of the plan other than a content page, the search
