@@ -365,15 +365,32 @@ fn render_pages(
         .par_iter()
         .enumerate()
         .map(|(g, group)| {
+            // Each body is rendered once; the routes that show it before the
+            // last one get a copy, the last one the rendering itself.
+            let shown: Vec<Option<&Page>> = group
+                .iter()
+                .map(|route| site.page_or_fallback(&route.key, route.lang))
+                .collect();
+            let mut uses: HashMap<(Lang, PageKind), usize> = HashMap::new();
+            for p in shown.iter().flatten() {
+                *uses.entry((p.lang, p.kind)).or_default() += 1;
+            }
             let mut bodies: HashMap<(Lang, PageKind), markdown::Rendered> = HashMap::new();
             let mut pages = Vec::with_capacity(group.len());
-            for route in group {
-                let shown = site.page_or_fallback(&route.key, route.lang);
+            for (route, shown) in group.iter().zip(shown) {
                 let body = shown.map(|p| {
-                    bodies
-                        .entry((p.lang, p.kind))
-                        .or_insert_with(|| render_markdown(site, theme, p))
-                        .clone()
+                    let key = (p.lang, p.kind);
+                    let left = uses.get_mut(&key).map_or(0, |n| {
+                        *n -= 1;
+                        *n
+                    });
+                    let rendered = bodies
+                        .remove(&key)
+                        .unwrap_or_else(|| render_markdown(site, theme, p));
+                    if left > 0 {
+                        bodies.insert(key, rendered.clone());
+                    }
+                    rendered
                 });
                 let mut page = render_route(site, route, theme, body);
                 if let Ok(html) = std::mem::replace(&mut page.html, Ok(String::new())) {

@@ -1,10 +1,11 @@
 //! A build's Anki notes on their way to the decks. A deck holds every
 //! answer of the site, and the notes of all chapters held until the decks
 //! are written were a third of a build's memory (350 of 900 MB at 16,000
-//! pages). So `build` and `check` write each chapter's deck lines to an
-//! unnamed temporary file as the chapter renders, and read them back in
-//! reading order for the deck. (`serve` keeps its notes in memory: it
-//! replaces one chapter's notes at a time.)
+//! pages). So `build` and `check` keep each chapter's deck lines in memory
+//! up to [`SPILL_BYTES`], then in an unnamed temporary file, and read them
+//! back in reading order for the deck. (Writing a 1,000-page site's 8 MB of
+//! notes to a file and back cost more than the memory.) `serve` keeps its
+//! notes elsewhere: it replaces one chapter's notes at a time.
 
 use super::anki::{self, Note};
 use crate::lang::Lang;
@@ -32,9 +33,13 @@ enum Store {
     Memory(Vec<u8>),
 }
 
+/// How many bytes of deck lines are kept in memory before they move to a
+/// temporary file (a 1,000-page site's decks are about 8 MB each).
+const SPILL_BYTES: usize = 64 << 20;
+
 impl NoteSpool {
     pub fn new() -> Self {
-        Self::with(tempfile::tempfile().map_or(Store::Memory(Vec::new()), Store::File))
+        Self::with(Store::Memory(Vec::new()))
     }
 
     fn with(store: Store) -> Self {
@@ -53,6 +58,7 @@ impl NoteSpool {
             anki::push_line(&mut text, note);
         }
         let mut inner = self.inner.lock().map_err(|_| poisoned())?;
+        inner.spill_past(SPILL_BYTES - text.len().min(SPILL_BYTES));
         let at = match &mut inner.store {
             Store::File(file) => {
                 let at = file.seek(SeekFrom::End(0))?;
@@ -100,6 +106,25 @@ impl Default for NoteSpool {
     }
 }
 
+impl Inner {
+    /// Moves lines kept in memory beyond `limit` bytes to a temporary file
+    /// (they stay in memory when none can be made).
+    fn spill_past(&mut self, limit: usize) {
+        let Store::Memory(bytes) = &self.store else {
+            return;
+        };
+        if bytes.len() <= limit {
+            return;
+        }
+        let Ok(mut file) = tempfile::tempfile() else {
+            return;
+        };
+        if file.write_all(bytes).is_ok() {
+            self.store = Store::File(file);
+        }
+    }
+}
+
 fn poisoned() -> std::io::Error {
     std::io::Error::other("a render thread panicked while writing Anki notes")
 }
@@ -110,7 +135,7 @@ mod tests {
     use crate::content::PageKind;
 
     #[test]
-    fn notes_come_back_in_reading_order_from_a_file_or_memory() {
+    fn notes_come_back_in_reading_order_from_memory_or_a_file() {
         let site = crate::site::tests::site(&[("b.md", "# B\n"), ("a/x.md", "# X\n")]);
         let note = |guid: &str| Note {
             guid: guid.into(),
@@ -123,12 +148,21 @@ mod tests {
             kind: PageKind::Chapter,
             lang: Lang::Zh,
         };
-        let in_memory = NoteSpool::with(Store::Memory(Vec::new()));
-        for spool in [NoteSpool::new(), in_memory] {
+        for spill_at in [None, Some(0), Some(100)] {
+            let spool = NoteSpool::new();
             // Rendered in any order, replaced once: the deck follows the listing.
             spool.add(&route("a/x"), &[note("stale")]).unwrap();
+            let spill = |spool: &NoteSpool| {
+                if let Some(limit) = spill_at {
+                    spool.inner.lock().unwrap().spill_past(limit);
+                }
+            };
+            spill(&spool);
             spool.add(&route("a/x"), &[note("x1"), note("x2")]).unwrap();
+            spill(&spool);
             spool.add(&route("b"), &[note("b1")]).unwrap();
+            let in_file = matches!(spool.inner.lock().unwrap().store, Store::File(_));
+            assert_eq!(in_file, spill_at.is_some());
             let deck = String::from_utf8(spool.deck(&site, Lang::Zh).unwrap()).unwrap();
             let guids: Vec<&str> = deck
                 .lines()
