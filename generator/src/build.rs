@@ -317,10 +317,12 @@ fn render_each_keeping(
                 let Renderer::AnkiDeck(lang) = output.renderer else {
                     return Ok(());
                 };
-                let deck = match &spool {
-                    Some(spool) => spool.deck(site, lang)?,
-                    None => crate::study::deck(site, lang, &report.notes),
-                };
+                // Timed as study, also when a thread of the index's last
+                // step runs it.
+                let deck = crate::phases::timed(Phase::Study, || match &spool {
+                    Some(spool) => spool.deck(site, lang),
+                    None => Ok(crate::study::deck(site, lang, &report.notes)),
+                })?;
                 sink(output.path.clone(), deck)
             })
         },

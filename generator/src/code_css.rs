@@ -14,15 +14,30 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 use syntaxmate::{html_stylesheet, FontModifiers, RgbColor, Scopes, Style, Theme};
 
-/// The themes: light first, then dark.
-const THEMES: [&str; 2] = ["github-light", "github-dark"];
+/// The light and dark modes: the theme, its class prefix, the page's code
+/// background (`--code-bg` in style.css) and the colour that a token's
+/// colour moves towards until it is readable on it.
+const MODES: [Mode; 2] = [
+    Mode {
+        theme: "github-light",
+        prefix: 'l',
+        background: (0xf6, 0xf8, 0xfa),
+        toward: (0, 0, 0),
+    },
+    Mode {
+        theme: "github-dark",
+        prefix: 'd',
+        background: (0x1e, 0x22, 0x27),
+        toward: (255, 255, 255),
+    },
+];
 
-/// Class prefixes of the light and dark themes.
-const PREFIXES: [char; 2] = ['l', 'd'];
-
-/// `--code-bg` of the theme's light and dark modes (style.css).
-const LIGHT_CODE_BG: (u8, u8, u8) = (0xf6, 0xf8, 0xfa);
-const DARK_CODE_BG: (u8, u8, u8) = (0x1e, 0x22, 0x27);
+struct Mode {
+    theme: &'static str,
+    prefix: char,
+    background: (u8, u8, u8),
+    toward: (u8, u8, u8),
+}
 
 /// Font modifiers and the class suffix of each.
 const MODIFIERS: [(FontModifiers, char); 4] = [
@@ -32,8 +47,9 @@ const MODIFIERS: [(FontModifiers, char); 4] = [
     (FontModifiers::CROSSED_OUT, 'S'),
 ];
 
-/// One theme and the colours its tokens can have.
+/// One mode's theme and the colours its tokens can have.
 struct Palette {
+    mode: &'static Mode,
     theme: Theme,
     /// Sorted: a colour's class is its place here, the same in every build.
     colors: Vec<RgbColor>,
@@ -41,8 +57,8 @@ struct Palette {
 }
 
 impl Palette {
-    fn load(name: &str) -> Option<Self> {
-        let theme = Theme::bundled(name).ok()?;
+    fn load(mode: &'static Mode) -> Self {
+        let theme = Theme::bundled(mode.theme).expect("the GitHub themes are bundled");
         let default = theme.default_style();
         // Every colour a rule of the theme sets (syntaxmate's stylesheet
         // lists them), and the default.
@@ -50,11 +66,12 @@ impl Palette {
         let mut colors: Vec<RgbColor> = foregrounds(&css).chain(default.foreground).collect();
         colors.sort_by_key(|c| (c.red, c.green, c.blue));
         colors.dedup();
-        Some(Palette {
+        Palette {
+            mode,
             theme,
             colors,
             default,
-        })
+        }
     }
 
     /// The palette index of `color` (the nearest colour for one the
@@ -94,14 +111,10 @@ fn parse_hex(hex: &str) -> Option<RgbColor> {
     })
 }
 
-fn palettes() -> &'static [Palette] {
-    static PALETTES: OnceLock<Vec<Palette>> = OnceLock::new();
-    PALETTES.get_or_init(|| {
-        THEMES
-            .iter()
-            .filter_map(|name| Palette::load(name))
-            .collect()
-    })
+/// The light mode's palette, then the dark one's.
+fn palettes() -> &'static [Palette; 2] {
+    static PALETTES: OnceLock<[Palette; 2]> = OnceLock::new();
+    PALETTES.get_or_init(|| MODES.each_ref().map(Palette::load))
 }
 
 /// The classes of a token with these scopes (`l3 d7`, `l1 d4 lI dI`), or
@@ -119,17 +132,17 @@ pub fn classes(scopes: Scopes<'_>) -> String {
         return String::new();
     }
     let mut out = String::new();
-    for ((style, palette), prefix) in styles.iter().zip(PREFIXES) {
+    for (style, palette) in &styles {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push(prefix);
+        out.push(palette.mode.prefix);
         out.push_str(&palette.index(style.foreground).to_string());
     }
-    for ((style, _), prefix) in styles.iter().zip(PREFIXES) {
+    for (style, palette) in &styles {
         for (modifier, suffix) in MODIFIERS {
             if style.modifiers.contains(modifier) {
-                out.extend([' ', prefix, suffix]);
+                out.extend([' ', palette.mode.prefix, suffix]);
             }
         }
     }
@@ -140,24 +153,20 @@ pub fn classes(scopes: Scopes<'_>) -> String {
 pub type ClassCache = HashMap<syntaxmate::ScopeStackId, std::rc::Rc<str>>;
 
 pub fn stylesheet() -> String {
-    let palettes = palettes();
+    let [light, dark] = palettes();
     let mut css = String::from("/* generated from syntaxmate's GitHub themes */\n");
-    let (Some(light), Some(dark)) = (palettes.first(), palettes.get(1)) else {
-        return css;
-    };
-    // Every token colour readable on our code backgrounds (WCAG AA, 4.5:1),
-    // which replace the themes' own (style.css's `--code-bg`).
-    css.push_str(&rules(light, 'l', "", LIGHT_CODE_BG, (0, 0, 0)));
+    css.push_str(&rules(light, ""));
     let dark_rules = |root: &str| {
         // A light theme's decoration would stay in dark mode: undone first.
+        let l = light.mode.prefix;
         let undo: Vec<String> = MODIFIERS
             .iter()
-            .map(|(_, s)| format!("{root} :where(.hl-code .l{s})"))
+            .map(|(_, s)| format!("{root} :where(.hl-code .{l}{s})"))
             .collect();
         format!(
             "{} {{font-weight:normal;font-style:normal;text-decoration:none}}\n{}",
             undo.join(", "),
-            rules(dark, 'd', root, DARK_CODE_BG, (255, 255, 255))
+            rules(dark, root)
         )
     };
     css.push_str(&dark_rules(":root[data-theme=dark]"));
@@ -167,23 +176,17 @@ pub fn stylesheet() -> String {
     css
 }
 
-/// The rules of one palette's classes (`prefix` and index), under `root`.
-fn rules(
-    palette: &Palette,
-    prefix: char,
-    root: &str,
-    background: (u8, u8, u8),
-    toward: (u8, u8, u8),
-) -> String {
+/// The rules of one palette's classes (its prefix and a colour's index),
+/// under `root`; every colour readable on the mode's code background (WCAG
+/// AA, 4.5:1), which replaces the theme's own.
+fn rules(palette: &Palette, root: &str) -> String {
     let root = if root.is_empty() {
         String::new()
     } else {
         format!("{root} ")
     };
-    let color = |c: RgbColor| {
-        let (r, g, b) = legible((c.red, c.green, c.blue), background, toward);
-        format!("#{r:02x}{g:02x}{b:02x}")
-    };
+    let prefix = palette.mode.prefix;
+    let color = |c: RgbColor| css_color(palette.mode, c);
     let mut out = String::new();
     if let Some(default) = palette.default.foreground {
         out.push_str(&format!(
@@ -206,6 +209,12 @@ fn rules(
          {root}:where(.hl-code .{p}U.{p}S){{text-decoration:underline line-through}}\n"
     ));
     out
+}
+
+/// `c` as the stylesheet of `mode` writes it: made readable, `#rrggbb`.
+fn css_color(mode: &Mode, c: RgbColor) -> String {
+    let (r, g, b) = legible((c.red, c.green, c.blue), mode.background, mode.toward);
+    format!("#{r:02x}{g:02x}{b:02x}")
 }
 
 fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
@@ -248,7 +257,7 @@ mod tests {
     fn every_token_colour_is_readable_on_its_background() {
         let css = stylesheet();
         let (light, dark) = css.split_once(":root[data-theme=dark]").unwrap();
-        for (part, bg) in [(light, LIGHT_CODE_BG), (dark, DARK_CODE_BG)] {
+        for (part, bg) in [(light, MODES[0].background), (dark, MODES[1].background)] {
             let found = colors(part);
             assert!(found.len() > 5, "{part}");
             for c in found {
@@ -267,7 +276,7 @@ mod tests {
             !css.contains("background"),
             "the page sets code backgrounds"
         );
-        let (light, dark) = (&palettes()[0], &palettes()[1]);
+        let [light, dark] = palettes();
         for i in 0..light.colors.len() {
             assert!(css.contains(&format!(":where(.hl-code .l{i}){{color:#")));
         }
@@ -285,9 +294,60 @@ mod tests {
         );
     }
 
+    /// Each token's classes name the colour its scopes resolve to in each
+    /// theme, exactly (no nearest colour: the palette holds every colour
+    /// these themes give code in ten languages), and the stylesheet gives
+    /// that class that colour, made readable.
+    #[test]
+    fn a_tokens_classes_are_its_colours_in_each_theme() {
+        let samples = [
+            ("python", "import numpy as np\n@dataclass\nclass A(B):\n    def f(self, x=1e-5):\n        return f\"{x!r}\" if x else None  # c\n"),
+            ("rust", "fn main() { let x: Vec<u8> = vec![1, 2]; println!(\"{x:?}\"); } // c\n"),
+            ("cpp", "#include <vector>\ntemplate <typename T> int f(const T& v) { return v * 2; }\n"),
+            ("javascript", "const f = async (a) => { await g(`/x/${a}`); return /re+/g.test(a); };\n"),
+            ("shellscript", "for f in *.md; do echo \"$f\" | grep -q x && rm -- \"$f\"; done # c\n"),
+            ("json", "{\"a\": [1, 2.5, true, null], \"b\": \"s\"}\n"),
+            ("yaml", "key: value # c\nlist:\n  - 1\n  - \"two\"\n"),
+            ("diff", "--- a\n+++ b\n@@ -1 +1 @@\n-old\n+new\n"),
+            ("sql", "SELECT a, COUNT(*) FROM t WHERE b = 'x' GROUP BY a; -- c\n"),
+            ("markdown", "# Title\n**bold** _it_ `code` [l](u)\n"),
+        ];
+        let css = stylesheet();
+        let mut coloured = 0;
+        for (language, code) in samples {
+            let document = crate::markdown::code::tokenize(language, code).unwrap();
+            for token in document.lines().iter().flat_map(|l| l.tokens()) {
+                let classes = classes(token.scopes());
+                for palette in palettes() {
+                    let style = palette.theme.resolve(token.scopes());
+                    let color = style.foreground.or(palette.default.foreground).unwrap();
+                    let Some(i) = palette.colors.iter().position(|c| *c == color) else {
+                        panic!("{language}: {color:?} is not in the palette");
+                    };
+                    if classes.is_empty() {
+                        assert_eq!(Some(color), palette.default.foreground);
+                        continue;
+                    }
+                    let class = format!("{}{i}", palette.mode.prefix);
+                    assert!(
+                        classes.split(' ').any(|c| c == class),
+                        "{classes} lacks {class}"
+                    );
+                    let rule = format!(
+                        ":where(.hl-code .{class}){{color:{}}}",
+                        css_color(palette.mode, color)
+                    );
+                    assert!(css.contains(&rule), "{rule}");
+                    coloured += 1;
+                }
+            }
+        }
+        assert!(coloured > 100, "{coloured}");
+    }
+
     #[test]
     fn a_colour_the_palette_lacks_gets_the_nearest() {
-        let light = &palettes()[0];
+        let [light, _] = palettes();
         let first = light.colors[0];
         assert_eq!(light.index(Some(first)), 0);
         let near = RgbColor {

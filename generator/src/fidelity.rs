@@ -275,31 +275,13 @@ fn measure_code(markdown: &str, report: &mut CollectionReport) {
                 report.code_blocks += 1;
                 report.code_known += usize::from(crate::markdown::code::is_known(lang));
                 let html = crate::markdown::code::highlight(lang, &code);
-                report.code_highlighted += usize::from(html.contains("<span class=\"l"));
-                report.code_altered += usize::from(text_of_code(&html) != code);
+                report.code_highlighted +=
+                    usize::from(crate::markdown::code::is_highlighted(&html));
+                report.code_altered += usize::from(crate::markdown::code::text_of(&html) != code);
             }
             _ => {}
         }
     }
-}
-
-/// The text of a highlighted block: tags removed, entities decoded.
-fn text_of_code(html: &str) -> String {
-    let inner = html
-        .split_once("<code>")
-        .and_then(|(_, rest)| rest.rsplit_once("</code>"))
-        .map_or("", |(inner, _)| inner);
-    let mut text = String::with_capacity(inner.len());
-    let mut in_tag = false;
-    for c in inner.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    crate::markdown::unescape_html(&text)
 }
 
 /// Blocks (paragraphs, items, cells) of rendered HTML where TeX shows as

@@ -188,7 +188,22 @@ pub fn outputs(site: &Site, theme: &Theme) -> Vec<Output> {
             });
         }
     }
-    out
+    last_for_each_path(out)
+}
+
+/// One output per path: of two that claim a path (two pages' aliases, an
+/// alias of `/404.html`, an author's `static/` file over the theme's), the
+/// later one, which the build used to write last. Outputs are rendered in
+/// parallel, so "written last" no longer decides.
+fn last_for_each_path(outputs: Vec<Output>) -> Vec<Output> {
+    let mut seen = std::collections::HashSet::new();
+    let mut kept: Vec<Output> = outputs
+        .into_iter()
+        .rev()
+        .filter(|o| seen.insert(o.path.clone()))
+        .collect();
+    kept.reverse();
+    kept
 }
 
 /// The outputs a change touches.
@@ -212,6 +227,33 @@ mod tests {
                 lang: Lang::Zh,
             }),
         }
+    }
+
+    #[test]
+    fn each_path_has_one_output_the_last_that_claims_it() {
+        let site = crate::site::tests::site(&[
+            (
+                "a/x.md",
+                "+++\naliases = [\"/old/\", \"/404.html\"]\n+++\n# X\n",
+            ),
+            ("a/x.en.md", "+++\naliases = [\"/old/\"]\n+++\n# X\n"),
+        ]);
+        let theme = Theme::load(std::path::Path::new("/nonexistent"), "default").unwrap();
+        let outputs = outputs(&site, &theme);
+        let at = |path: &str| -> Vec<&Renderer> {
+            outputs
+                .iter()
+                .filter(|o| o.path == path)
+                .map(|o| &o.renderer)
+                .collect()
+        };
+        assert!(matches!(at("old/index.html")[..], [Renderer::Redirect(_)]));
+        assert!(matches!(at("404.html")[..], [Renderer::NotFound]));
+        let mut paths: Vec<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
+        paths.sort_unstable();
+        let before = paths.len();
+        paths.dedup();
+        assert_eq!(paths.len(), before);
     }
 
     #[test]

@@ -95,17 +95,46 @@ pub fn highlight(lang: &str, code: &str) -> String {
     html
 }
 
+/// The tokens of `code` in the language `id`, with their scopes.
+pub fn tokenize(id: &str, code: &str) -> Option<syntaxmate::TokenizedDocument> {
+    highlighter().tokenize(id, code).ok()
+}
+
+/// How a highlighted block starts (a plain one has no `hl-code`).
+const HIGHLIGHTED: &str = "<pre class=\"code hl-code\"";
+
+/// Whether `html` (from [`highlight`]) is a block the grammar highlighted.
+pub fn is_highlighted(html: &str) -> bool {
+    html.starts_with(HIGHLIGHTED)
+}
+
+/// The text of a block from [`highlight`]: tags removed, entities decoded.
+pub fn text_of(html: &str) -> String {
+    let inner = html
+        .split_once("<code>")
+        .and_then(|(_, rest)| rest.rsplit_once("</code>"))
+        .map_or("", |(inner, _)| inner);
+    let mut text = String::with_capacity(inner.len());
+    let mut in_tag = false;
+    for c in inner.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    super::unescape_html(&text)
+}
+
 /// `None` when the grammar could not finish the block (a pathological line
 /// past the tokenizer's budget): the block is then shown plain.
 fn highlight_with(id: &str, code: &str) -> Option<String> {
-    let document = highlighter().tokenize(id, code).ok()?;
+    let document = tokenize(id, code)?;
     if !document.status().is_complete() {
         return None;
     }
-    let mut out = format!(
-        "<pre class=\"code hl-code\" data-lang=\"{}\"><code>",
-        escape_html(id)
-    );
+    let mut out = format!("{HIGHLIGHTED} data-lang=\"{}\"><code>", escape_html(id));
     let mut cache = code_css::ClassCache::new();
     // The document's lines are the code's, split as syntaxmate splits them
     // (at `\n`, a `\r` before it is the terminator's): ranges are per line.
@@ -273,19 +302,11 @@ mod tests {
             "a = 1\nb = 2",
             "",
             "\n\n# c\r",
+            "a\rb = 1\n",
         ] {
             let html = highlight("python", code);
-            let inner = html.split_once("<code>").unwrap().1;
-            let inner = inner.strip_suffix("</code></pre>").unwrap();
-            let mut text = String::new();
-            for (i, part) in inner.split('<').enumerate() {
-                text.push_str(if i == 0 {
-                    part
-                } else {
-                    part.split_once('>').unwrap().1
-                });
-            }
-            assert_eq!(super::super::unescape_html(&text), code, "{html}");
+            assert!(is_highlighted(&html), "{html}");
+            assert_eq!(text_of(&html), code, "{html}");
         }
     }
 
