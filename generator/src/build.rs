@@ -4,7 +4,7 @@
 //! tests call [`render`] (everything in memory).
 
 use crate::content::{Page, PageKind};
-use crate::context::{self, ContentPage, Frame, Link, OwnPage, TocEntry};
+use crate::context::{self, ContentPage, Frame, Link, OwnPage, Place, TocEntry};
 use crate::diagnostics::{Diagnostic, Kind, Severity};
 use crate::lang::Lang;
 use crate::markdown::{self, PageContext, SearchText, Stats};
@@ -128,12 +128,11 @@ fn render_route(
         .page(&route.key, other)
         .map_or_else(Vec::new, |p| p.anchors.iter().map(String::as_str).collect());
     let section_key = shown.and_then(|p| p.section_key()).unwrap_or("");
-    let open_section = match route.kind {
-        PageKind::Home => None,
-        PageKind::Section => Some(route.key.as_str()),
-        PageKind::Chapter => Some(section_key),
+    let place = match route.kind {
+        PageKind::Home => Place::Home,
+        PageKind::Section => Place::Section(&route.key),
+        PageKind::Chapter => Place::Chapter(section_key, &route.key),
     };
-    let current = (route.kind == PageKind::Chapter).then_some(route.key.as_str());
     let display = site.display_lang(route.lang);
     let page = ContentPage {
         kind: route.kind.name(),
@@ -174,7 +173,7 @@ fn render_route(
             partner_ids,
         ),
     };
-    let nav = context::nav(site, theme, route.lang, open_section, current);
+    let nav = context::nav(site, theme, route.lang, place, &root_prefix(&url));
     let context = Frame::new(site, theme, route.lang, &url, nav, page);
     let template = route.template();
     let study = rendered
@@ -532,11 +531,12 @@ pub fn render_not_found(site: &Site, theme: &Theme) -> Result<String, String> {
         playground: None,
         translation: context::translation(site, Lang::En, &url_of("", Lang::En), false, Vec::new()),
     };
-    let nav = context::nav(site, theme, Lang::Zh, Some(""), None);
+    let root = site.config.base_path();
+    let nav = context::nav(site, theme, Lang::Zh, Place::Elsewhere, &root);
     let mut frame = Frame::new(site, theme, Lang::Zh, "404.html", nav, page).with(English {
         t_en: &theme.strings(Lang::En).table,
     });
-    frame.root = site.config.base_path();
+    frame.root = root;
     theme.render("404.html", &frame)
 }
 

@@ -18,6 +18,7 @@ pub mod preview;
 use crate::context::{self, Frame, OwnPage};
 use crate::lang::Lang;
 use crate::markdown::playground::ids;
+use crate::route::root_prefix;
 use crate::site::Site;
 use crate::theme::Theme;
 use serde::Serialize;
@@ -86,7 +87,13 @@ fn frame<'a>(
         theme,
         lang,
         url,
-        context::nav(site, theme, lang, Some(""), None),
+        context::nav(
+            site,
+            theme,
+            lang,
+            context::Place::Elsewhere,
+            &root_prefix(url),
+        ),
         page,
     )
 }

@@ -34,7 +34,7 @@ use crate::content::PageKind;
 use crate::context::{self, Frame, OwnPage};
 use crate::lang::Lang;
 use crate::markdown;
-use crate::route::Route;
+use crate::route::{root_prefix, Route};
 use crate::site::{SectionEntry, Site};
 use crate::theme::Theme;
 use serde::Serialize;
@@ -183,7 +183,13 @@ fn drill_context<'a>(site: &'a Site, theme: &'a Theme, lang: Lang) -> Frame<'a, 
             Vec::new(),
         ),
     };
-    let nav = context::nav(site, theme, lang, Some(""), None);
+    let nav = context::nav(
+        site,
+        theme,
+        lang,
+        context::Place::Elsewhere,
+        &root_prefix(&url),
+    );
     Frame::new(site, theme, lang, &url, nav, page).with(Deck {
         deck: deck_file(lang),
     })
