@@ -296,36 +296,41 @@ fn render_each_keeping(
     }
     report.diagnostics.extend(others?.into_iter().flatten());
     report.diagnostics.extend(site.asset_copies(theme).1);
-    // The index and the decks at the same time: a deck is one large file
-    // whose writing is mostly the kernel's copying, on one core.
-    let (search, decks) = rayon::join(
-        || {
-            index
-                .map(|index| {
-                    let started = std::time::Instant::now();
-                    // In parallel: the index is a few thousand small files, spread
-                    // over folders so that they can be created at the same time.
-                    let docs = index
-                        .finish(&|name, text| sink(format!("search/{name}"), text.into_bytes()))?;
-                    anyhow::Ok((docs, started.elapsed()))
-                })
-                .transpose()
-        },
-        || {
-            outputs.par_iter().try_for_each(|output| {
-                let Renderer::AnkiDeck(lang) = output.renderer else {
-                    return Ok(());
-                };
-                // Timed as study, also when a thread of the index's last
-                // step runs it.
-                let deck = crate::phases::timed(Phase::Study, || match &spool {
-                    Some(spool) => spool.deck(site, lang),
-                    None => Ok(crate::study::deck(site, lang, &report.notes)),
-                })?;
-                sink(output.path.clone(), deck)
+    let finish_index = || {
+        index
+            .map(|index| {
+                let started = std::time::Instant::now();
+                // In parallel: the index is a few thousand small files, spread
+                // over folders so that they can be created at the same time.
+                let docs = index
+                    .finish(&|name, text| sink(format!("search/{name}"), text.into_bytes()))?;
+                anyhow::Ok((docs, started.elapsed()))
             })
-        },
-    );
+            .transpose()
+    };
+    let write_decks = || {
+        outputs.par_iter().try_for_each(|output| {
+            let Renderer::AnkiDeck(lang) = output.renderer else {
+                return Ok(());
+            };
+            // Timed as study, also when a thread of the index's last step
+            // runs it.
+            let deck = crate::phases::timed(Phase::Study, || match &spool {
+                Some(spool) => spool.deck(site, lang),
+                None => Ok(crate::study::deck(site, lang, &report.notes)),
+            })?;
+            sink(output.path.clone(), deck)
+        })
+    };
+    // The index and small decks at the same time: a deck is one large file
+    // whose writing is mostly the kernel's copying, on one core. A large
+    // site's decks (hundreds of MB) wait until the index has let go of
+    // its memory.
+    let (search, decks) = if spool.as_ref().is_some_and(NoteSpool::in_memory) {
+        rayon::join(finish_index, write_decks)
+    } else {
+        (finish_index(), write_decks())
+    };
     if let Some((docs, time)) = search? {
         report.summary.search_docs = docs;
         report.summary.search_time = time;

@@ -17,8 +17,6 @@ pub struct Aliases {
     finder: Option<AhoCorasick>,
     /// For each pattern of `finder`: the groups it belongs to.
     groups_of: Vec<Vec<usize>>,
-    /// Pattern text, lowercased (ASCII patterns must match whole words).
-    patterns: Vec<String>,
     /// Each group's members.
     groups: Vec<Vec<Member>>,
 }
@@ -27,6 +25,8 @@ pub struct Aliases {
 /// adds to a document (tokenized once, here).
 pub struct Member {
     pattern: usize,
+    /// As the glossary writes it.
+    pub text: String,
     pub terms: Vec<String>,
 }
 
@@ -75,6 +75,7 @@ impl Aliases {
                     .into_iter()
                     .map(|text| Member {
                         pattern: pattern_index[&text.to_lowercase()],
+                        text: text.to_string(),
                         terms: body_terms(text),
                     })
                     .collect()
@@ -83,7 +84,6 @@ impl Aliases {
         Aliases {
             finder,
             groups_of,
-            patterns,
             groups,
         }
     }
@@ -94,23 +94,25 @@ impl Aliases {
         let Some(finder) = &self.finder else {
             return Vec::new();
         };
-        let mut seen = vec![false; self.patterns.len()];
+        // The patterns found (a few of thousands: a list, not a flag each).
+        let mut seen: Vec<usize> = Vec::new();
         for m in finder.find_iter(text) {
             let p = m.pattern().as_usize();
-            if !seen[p] && whole_word(text, m.start(), m.end()) {
-                seen[p] = true;
+            if !seen.contains(&p) && whole_word(text, m.start(), m.end()) {
+                seen.push(p);
             }
         }
-        let mut groups: Vec<usize> = (0..self.patterns.len())
-            .filter(|&p| seen[p])
-            .flat_map(|p| self.groups_of[p].iter().copied())
+        seen.sort_unstable();
+        let mut groups: Vec<usize> = seen
+            .iter()
+            .flat_map(|&p| self.groups_of[p].iter().copied())
             .collect();
         groups.sort_unstable();
         groups.dedup();
         groups
             .into_iter()
             .flat_map(|g| self.groups[g].iter())
-            .filter(|member| !seen[member.pattern])
+            .filter(|member| seen.binary_search(&member.pattern).is_err())
             .collect()
     }
 }
@@ -160,13 +162,7 @@ mod tests {
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
         let aliases = Aliases::new(&glossary);
-        let of = |text| -> Vec<&str> {
-            aliases
-                .of(text)
-                .iter()
-                .map(|m| aliases.patterns[m.pattern].as_str())
-                .collect()
-        };
+        let of = |text| -> Vec<&str> { aliases.of(text).iter().map(|m| m.text.as_str()).collect() };
         assert_eq!(of("the Receptive Field grows"), ["感受野"]);
         assert!(of("bnorm and fieldwork").is_empty());
         assert_eq!(of("什么是感受野"), ["receptive field"]);

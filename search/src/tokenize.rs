@@ -426,12 +426,24 @@ pub fn chinese_stop_word_at(chars: &[char]) -> Option<&'static str> {
     if !stop_word_chars().contains(first) {
         return None;
     }
-    chinese_stop_words()
-        .filter(|w| {
-            let n = w.chars().count();
-            n <= chars.len() && w.chars().zip(chars).all(|(a, b)| a == *b)
-        })
-        .max_by_key(|w| w.chars().count())
+    longest_first()
+        .iter()
+        .find(|(_, word)| chars.starts_with(word))
+        .map(|(word, _)| *word)
+}
+
+/// The Chinese question words as characters, longest first (so the first
+/// that starts a text is the longest): every title of a site is scanned
+/// for them while indexing.
+fn longest_first() -> &'static [(&'static str, Vec<char>)] {
+    static WORDS: OnceLock<Vec<(&'static str, Vec<char>)>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        let mut words: Vec<(&'static str, Vec<char>)> = chinese_stop_words()
+            .map(|w| (w, w.chars().collect()))
+            .collect();
+        words.sort_by_key(|(_, chars)| std::cmp::Reverse(chars.len()));
+        words
+    })
 }
 
 /// The index term of an intent found in a title.

@@ -51,6 +51,14 @@ impl NoteSpool {
         }
     }
 
+    /// Whether the notes are all in memory: fewer than [`SPILL_BYTES`] (or
+    /// no temporary file could be made).
+    pub fn in_memory(&self) -> bool {
+        self.inner
+            .lock()
+            .is_ok_and(|inner| matches!(inner.store, Store::Memory(_)))
+    }
+
     /// Keeps the notes of the chapter at `route` (replacing any it had).
     pub fn add(&self, route: &Route, notes: &[Note]) -> std::io::Result<()> {
         let mut text = String::new();
@@ -161,8 +169,7 @@ mod tests {
             spool.add(&route("a/x"), &[note("x1"), note("x2")]).unwrap();
             spill(&spool);
             spool.add(&route("b"), &[note("b1")]).unwrap();
-            let in_file = matches!(spool.inner.lock().unwrap().store, Store::File(_));
-            assert_eq!(in_file, spill_at.is_some());
+            assert_eq!(spool.in_memory(), spill_at.is_none());
             let deck = String::from_utf8(spool.deck(&site, Lang::Zh).unwrap()).unwrap();
             let guids: Vec<&str> = deck
                 .lines()
