@@ -308,8 +308,9 @@ fn render_each_keeping(
             })
             .transpose()
     };
+    // One deck after the other: a large site's are hundreds of MB each.
     let write_decks = || {
-        outputs.par_iter().try_for_each(|output| {
+        outputs.iter().try_for_each(|output| {
             let Renderer::AnkiDeck(lang) = output.renderer else {
                 return Ok(());
             };
