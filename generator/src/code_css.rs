@@ -200,13 +200,12 @@ fn rules(palette: &Palette, root: &str) -> String {
             color(*c)
         ));
     }
-    let p = prefix;
     out.push_str(&format!(
-        "{root}:where(.hl-code .{p}B){{font-weight:bold}}\n\
-         {root}:where(.hl-code .{p}I){{font-style:italic}}\n\
-         {root}:where(.hl-code .{p}U){{text-decoration:underline}}\n\
-         {root}:where(.hl-code .{p}S){{text-decoration:line-through}}\n\
-         {root}:where(.hl-code .{p}U.{p}S){{text-decoration:underline line-through}}\n"
+        "{root}:where(.hl-code .{prefix}B){{font-weight:bold}}\n\
+         {root}:where(.hl-code .{prefix}I){{font-style:italic}}\n\
+         {root}:where(.hl-code .{prefix}U){{text-decoration:underline}}\n\
+         {root}:where(.hl-code .{prefix}S){{text-decoration:line-through}}\n\
+         {root}:where(.hl-code .{prefix}U.{prefix}S){{text-decoration:underline line-through}}\n"
     ));
     out
 }

@@ -17,7 +17,7 @@
 //! real notes repeat snippets.
 
 use super::outline::Spanned;
-use super::{escape_html, Pass};
+use super::{escape_html, push_escaped, Pass};
 use crate::code_css;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Tag, TagEnd};
 use std::cell::RefCell;
@@ -151,7 +151,7 @@ fn highlight_with(id: &str, code: &str) -> Option<String> {
             if !gap.is_empty() && open.take().is_some() {
                 out.push_str("</span>");
             }
-            out.push_str(&escape_html(gap));
+            push_escaped(&mut out, gap);
             let classes = match token.scope_stack() {
                 Some(stack) => cache
                     .entry(stack)
@@ -170,13 +170,13 @@ fn highlight_with(id: &str, code: &str) -> Option<String> {
                     open = Some(classes);
                 }
             }
-            out.push_str(&escape_html(text.get(range.clone())?));
+            push_escaped(&mut out, text.get(range.clone())?);
             cursor = range.end;
         }
         if open.is_some() {
             out.push_str("</span>");
         }
-        out.push_str(&escape_html(text.get(cursor..)?));
+        push_escaped(&mut out, text.get(cursor..)?);
         out.push_str(&raw[text.len()..]);
         if lines.peek().is_some() {
             out.push('\n');

@@ -248,6 +248,13 @@ fn cap_nesting<'a>(events: Vec<Spanned<'a>>, cx: &mut Pass<'_>) -> Vec<Spanned<'
 
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    push_escaped(&mut out, text);
+    out
+}
+
+/// [`escape_html`] onto the end of `out` (no string of its own: code
+/// highlighting escapes every token).
+pub fn push_escaped(out: &mut String, text: &str) {
     for ch in text.chars() {
         match ch {
             '&' => out.push_str("&amp;"),
@@ -258,7 +265,6 @@ pub fn escape_html(text: &str) -> String {
             other => out.push(other),
         }
     }
-    out
 }
 
 /// The text that [`escape_html`] (or a renderer escaping the same five

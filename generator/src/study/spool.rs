@@ -39,13 +39,9 @@ const SPILL_BYTES: usize = 64 << 20;
 
 impl NoteSpool {
     pub fn new() -> Self {
-        Self::with(Store::Memory(Vec::new()))
-    }
-
-    fn with(store: Store) -> Self {
         NoteSpool {
             inner: Mutex::new(Inner {
-                store,
+                store: Store::Memory(Vec::new()),
                 lines: HashMap::new(),
             }),
         }
@@ -66,7 +62,8 @@ impl NoteSpool {
             anki::push_line(&mut text, note);
         }
         let mut inner = self.inner.lock().map_err(|_| poisoned())?;
-        inner.spill_past(SPILL_BYTES - text.len().min(SPILL_BYTES));
+        // The lines kept so far and these must fit in memory together.
+        inner.spill_past(SPILL_BYTES.saturating_sub(text.len()));
         let at = match &mut inner.store {
             Store::File(file) => {
                 let at = file.seek(SeekFrom::End(0))?;
