@@ -298,6 +298,19 @@ fn load(
         config.base_url = url;
     }
     let site_root = std::env::current_dir()?;
-    let theme = Theme::load(&site_root, &config.theme)?;
-    Ok((Site::load(content, config, drafts), theme))
+    // The theme's templates and the search glossary compile while the
+    // notes are read.
+    let (theme_name, search) = (config.theme.clone(), config.search);
+    let (theme, site) = rayon::join(
+        || {
+            if search {
+                generator::search_index::compile_glossary(&generator::search_index::glossary_in(
+                    content,
+                ));
+            }
+            Theme::load(&site_root, &theme_name)
+        },
+        || Site::load(content, config, drafts),
+    );
+    Ok((site, theme?))
 }

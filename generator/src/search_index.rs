@@ -9,7 +9,9 @@ use crate::phases::Phase;
 use crate::route::Route;
 use rayon::prelude::*;
 use search::index::{Builder, Doc, IndexFiles};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// The glossary a site without its own `glossary.tsv` gets: deep-learning
 /// terms in Chinese and English, the site's subject.
@@ -25,6 +27,28 @@ pub fn parse_glossary(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A content folder's glossary (`glossary.tsv`); empty when it has none.
+pub fn glossary_in(content_dir: &Path) -> Vec<(String, String)> {
+    std::fs::read_to_string(content_dir.join("glossary.tsv"))
+        .map(|text| parse_glossary(&text))
+        .unwrap_or_default()
+}
+
+/// The glossary the index uses: the site's, or the built-in one.
+fn in_use(glossary: &[(String, String)]) -> Cow<'_, [(String, String)]> {
+    if glossary.is_empty() {
+        Cow::Owned(parse_glossary(BUILT_IN_GLOSSARY))
+    } else {
+        Cow::Borrowed(glossary)
+    }
+}
+
+/// Compiles the glossary's aliases ahead of the index, which then finds
+/// them ready (a build does it while it reads the notes).
+pub fn compile_glossary(glossary: &[(String, String)]) {
+    search::glossary::Aliases::shared(&in_use(glossary));
+}
+
 /// The index, built while pages render: each page's parts go in as soon as
 /// the page is rendered (from any thread), so no page's text is kept to the
 /// end of a build; [`IndexBuilder::finish`] hands out the files.
@@ -34,12 +58,9 @@ pub struct IndexBuilder {
 
 impl IndexBuilder {
     pub fn new(glossary: &[(String, String)]) -> Self {
-        let inner = if glossary.is_empty() {
-            Builder::new(&parse_glossary(BUILT_IN_GLOSSARY))
-        } else {
-            Builder::new(glossary)
-        };
-        IndexBuilder { inner }
+        IndexBuilder {
+            inner: Builder::new(&in_use(glossary)),
+        }
     }
 
     /// Adds the parts of the page at `route`; `position` orders the pages

@@ -112,9 +112,7 @@ impl Site {
         let mut site = Site::from_sources(&files, assets, config, drafts);
         site.content_dir = content_dir.to_path_buf();
         site.folder_title = folder_title(content_dir);
-        if let Some(text) = source::read_glossary(content_dir) {
-            site.glossary = crate::search_index::parse_glossary(&text);
-        }
+        site.glossary = crate::search_index::glossary_in(content_dir);
         diagnostics.append(&mut site.diagnostics);
         site.diagnostics = diagnostics;
         site

@@ -180,11 +180,6 @@ pub fn read_asset(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     })
 }
 
-/// The text of a content folder's `glossary.tsv`, when it has one.
-pub fn read_glossary(content_dir: &Path) -> Option<String> {
-    std::fs::read_to_string(content_dir.join("glossary.tsv")).ok()
-}
-
 /// Reads and decodes one content file (used by `load_dir` and by `serve` for
 /// a single change). Bytes that are not UTF-8 become U+FFFD, with a warning
 /// at the first of them.

@@ -7,6 +7,7 @@
 use crate::tokenize::{each_token, is_stop_pair, Token};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use rustc_hash::FxHashMap as HashMap;
+use std::sync::{Arc, Mutex};
 
 /// Glossary lookups. The lines that share a Chinese term form one group of
 /// synonyms (批归一化, BN, batch normalization, batch norm); a text that
@@ -85,6 +86,24 @@ impl Aliases {
             finder,
             groups_of,
             groups,
+        }
+    }
+
+    /// The aliases of `glossary`, compiled once per process: the last
+    /// glossary compiled is kept, so a build can compile it ahead (while it
+    /// reads the notes) and `serve` does not compile it again on each edit.
+    pub fn shared(glossary: &[(String, String)]) -> Arc<Aliases> {
+        type Compiled = Option<(Vec<(String, String)>, Arc<Aliases>)>;
+        static LAST: Mutex<Compiled> = Mutex::new(None);
+        // Held while compiling: a second caller waits for the first's result.
+        let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match &*last {
+            Some((source, aliases)) if source == glossary => Arc::clone(aliases),
+            _ => {
+                let aliases = Arc::new(Aliases::new(glossary));
+                *last = Some((glossary.to_vec(), Arc::clone(&aliases)));
+                aliases
+            }
         }
     }
 

@@ -173,7 +173,7 @@ pub fn build(docs: &[Doc], glossary: &[(String, String)]) -> IndexFiles {
 /// Documents are numbered with Chinese first, so a language filter is a
 /// range check; otherwise in the order of the pages' positions.
 pub struct Builder {
-    aliases: Aliases,
+    aliases: std::sync::Arc<Aliases>,
     terms: Mutex<Terms>,
     /// The words used, as written (for the vocabulary), with how often.
     words: Mutex<HashMap<CompactString, u32>>,
@@ -229,7 +229,7 @@ struct CompactDoc {
 impl Builder {
     pub fn new(glossary: &[(String, String)]) -> Self {
         Builder {
-            aliases: Aliases::new(glossary),
+            aliases: Aliases::shared(glossary),
             terms: Mutex::default(),
             words: Mutex::default(),
             pages: Mutex::default(),

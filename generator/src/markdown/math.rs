@@ -144,7 +144,7 @@ pub fn render_formula(tex: &str, display: bool) -> Result<String, String> {
             crate::phases::timed(crate::phases::Phase::Math, || {
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     katex::render_to_string(&katex.ctx, tex, settings)
-                        .map(|html| stable_svg_attributes(&html))
+                        .map(stable_svg_attributes)
                         .map_err(|e| e.to_string())
                 }))
                 .unwrap_or_else(|_| Err("the KaTeX renderer failed on this formula".to_string()))
@@ -162,13 +162,30 @@ pub fn render_formula(tex: &str, display: bool) -> Result<String, String> {
 
 /// katex-rs keeps the attributes of SVG elements in a hash map, so their
 /// order changes from run to run; sorting them makes two builds of the same
-/// notes byte-identical (deploy diffs, caches, reproducible builds).
-fn stable_svg_attributes(html: &str) -> String {
-    if !html.contains("<svg") {
-        return html.to_string();
-    }
+/// notes byte-identical (deploy diffs, caches, reproducible builds). Only
+/// the `<svg>…</svg>` parts are rewritten: the rest is thousands of spans.
+fn stable_svg_attributes(html: String) -> String {
+    let Some(first) = html.find("<svg") else {
+        return html;
+    };
     let mut out = String::with_capacity(html.len());
-    let mut rest = html;
+    out.push_str(&html[..first]);
+    let mut rest = &html[first..];
+    while let Some(start) = rest.find("<svg") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find("</svg>")
+            .map_or(rest.len(), |e| start + e + "</svg>".len());
+        sort_svg_attributes(&rest[start..end], &mut out);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// [`stable_svg_attributes`] for one `<svg>` element, onto `out`.
+fn sort_svg_attributes(svg: &str, out: &mut String) {
+    let mut rest = svg;
     while let Some(at) = rest.find('<') {
         out.push_str(&rest[..at]);
         let tag = &rest[at..];
@@ -204,7 +221,6 @@ fn stable_svg_attributes(html: &str) -> String {
         rest = &tag[end..];
     }
     out.push_str(rest);
-    out
 }
 
 /// A short text that may hold `$…$` formulas (a question title in the table
@@ -372,15 +388,24 @@ mod tests {
     #[test]
     fn svg_attributes_come_in_one_order() {
         let a = stable_svg_attributes(
-            r#"x<svg width="1em" height="2" viewBox="0 0 1 1"><path d="M0"/></svg>"#,
+            r#"x<svg width="1em" height="2" viewBox="0 0 1 1"><path d="M0"/></svg>"#.to_string(),
         );
         let b = stable_svg_attributes(
-            r#"x<svg viewBox="0 0 1 1" width="1em" height="2"><path d="M0"/></svg>"#,
+            r#"x<svg viewBox="0 0 1 1" width="1em" height="2"><path d="M0"/></svg>"#.to_string(),
         );
         assert_eq!(a, b);
         assert_eq!(
             a,
             r#"x<svg height="2" viewBox="0 0 1 1" width="1em"><path d="M0"/></svg>"#
+        );
+        // Each of several SVGs; the markup around them is kept as it is.
+        let two = stable_svg_attributes(
+            r#"<span style="b:1;a:2">x</span><svg width="1" height="2"><line y="1" x="2"/></svg><span a="2" b="1"></span><svg b="1" a="2"></svg>y"#
+                .to_string(),
+        );
+        assert_eq!(
+            two,
+            r#"<span style="b:1;a:2">x</span><svg height="2" width="1"><line x="2" y="1"/></svg><span a="2" b="1"></span><svg a="2" b="1"></svg>y"#
         );
         let html = render_formula(r"\sqrt{x}\overrightarrow{AB}", false).unwrap();
         for _ in 0..5 {

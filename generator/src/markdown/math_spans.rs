@@ -150,14 +150,19 @@ impl<'a> MathSource<'a> {
         }
         let skip = code_and_link_targets(body);
         let (spans, problems) = scan(body, &skip);
-        let mut masked = body.as_bytes().to_vec();
+        // Built as text, piece by piece: the masks are ASCII.
+        let mut text = String::with_capacity(body.len());
+        let mut copied = 0;
         for span in &spans {
-            let bytes = &mut masked[span.range.clone()];
-            bytes.fill(MASK_FILL);
-            bytes[0] = MASK_START;
-            *bytes.last_mut().expect("a formula has delimiters") = MASK_END;
+            // A formula has its delimiters: two bytes at least.
+            let inner = span.range.len().saturating_sub(2);
+            text.push_str(&body[copied..span.range.start]);
+            text.push(MASK_START as char);
+            text.extend(std::iter::repeat_n(MASK_FILL as char, inner));
+            text.push(MASK_END as char);
+            copied = span.range.end;
         }
-        let text = String::from_utf8(masked).expect("masks replace whole characters with ASCII");
+        text.push_str(&body[copied..]);
         MathSource {
             text: Cow::Owned(text),
             spans,

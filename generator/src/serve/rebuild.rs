@@ -341,8 +341,7 @@ impl Workspace {
     fn update_assets(&mut self, assets: &BTreeSet<String>, outcome: &mut Outcome) {
         for rel in assets {
             if rel == "glossary.tsv" {
-                let text = source::read_glossary(&self.content_dir).unwrap_or_default();
-                self.site.glossary = crate::search_index::parse_glossary(&text);
+                self.site.glossary = crate::search_index::glossary_in(&self.content_dir);
                 outcome.aggregates_stale = true;
             }
             if let Some(why) = self.site.asset_conflict(rel, &self.theme) {

@@ -247,10 +247,16 @@ fn tags(html: &str) -> impl Iterator<Item = (&str, bool)> + '_ {
         let end = memchr::memchr(b'>', &bytes[at..]).map_or(bytes.len(), |e| at + e);
         let self_closing = bytes[at..end].ends_with(b"/");
         at = end;
-        // A code block's highlighting is hundreds of spans, balanced by
-        // construction: on to its `</pre>`.
+        // A code block's highlighting and a formula are hundreds of spans,
+        // balanced by construction: on to the `</pre>`, or to the formula's
+        // `</span>`.
         if !closing && name.eq_ignore_ascii_case("pre") {
             if let Some(close) = memchr::memmem::find(&bytes[at..], b"</pre") {
+                at += close;
+            }
+        }
+        if !closing && bytes[name_start..end].starts_with(KATEX_OPEN) {
+            if let Some(close) = span_close(&bytes[at..]) {
                 at += close;
             }
         }
@@ -259,6 +265,28 @@ fn tags(html: &str) -> impl Iterator<Item = (&str, bool)> + '_ {
         }
         return Some((name, closing));
     })
+}
+
+/// How KaTeX's markup of a formula opens (after the `<`).
+const KATEX_OPEN: &[u8] = b"span class=\"katex\"";
+
+/// Where the `</span>` closing a span that opened just before `html` is,
+/// counting only spans (a formula's markup is spans, and SVGs in them).
+fn span_close(html: &[u8]) -> Option<usize> {
+    let mut depth = 1usize;
+    let mut at = 0;
+    while let Some(found) = memchr::memchr(b'<', &html[at..]) {
+        at += found + 1;
+        if html[at..].starts_with(b"/span>") {
+            depth -= 1;
+            if depth == 0 {
+                return Some(at - 1);
+            }
+        } else if html[at..].starts_with(b"span") {
+            depth += 1;
+        }
+    }
+    None
 }
 
 /// Whether every element opened in the fragment is closed in it, in order.
@@ -501,6 +529,13 @@ mod tests {
         assert!(!balanced("<pre><code>x</code></pre></div>"));
         assert!(!balanced("<div><pre><code>x</code></pre>"));
         assert!(!balanced("<div>"));
+        // So does a formula: its spans (and SVGs) are skipped, not the
+        // markup around it.
+        let formula = crate::markdown::math::render_formula(r"\sqrt{x^2}", false).unwrap();
+        assert!(balanced(&format!("<p>{formula}</p>")));
+        assert!(!balanced(&format!("<p>{formula}</div>")));
+        assert!(!balanced(&format!("<p>{formula}")));
+        assert!(!balanced("<div><span class=\"katex\"><span>x</span>"));
         assert_eq!(matching_close("<li>a<li>b</li></li>c", "li"), Some(15));
         assert_eq!(matching_close("<li><link></li>", "li"), Some(10));
     }
