@@ -202,7 +202,11 @@ fn quote(field: &str) -> String {
     out.push('"');
     let mut in_pre = false;
     let mut rest = field;
-    while let Some(at) = rest.find(['\n', '\t', '"', '<']) {
+    // A byte search: the four are ASCII, and a `char` pattern is a slow scan.
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| matches!(b, b'\n' | b'\t' | b'"' | b'<'))
+    {
         out.push_str(&rest[..at]);
         let tail = &rest[at..];
         let step = match tail.as_bytes()[0] {
