@@ -15,9 +15,11 @@
 //! are still sections (anchors, table of contents, search). Textbook section
 //! headings (`## 5.10.1 批量归一化层`, `## 3.7`, `## 式(3.7)的推导`) are sections.
 
+use aho_corasick::AhoCorasick;
 use pulldown_cmark::{Event, HeadingLevel, Tag, TagEnd};
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 pub type Spanned<'a> = (Event<'a>, Range<usize>);
 
@@ -348,13 +350,24 @@ pub fn asking(text: &str) -> Asking {
         .split(|c: char| !c.is_alphanumeric())
         .next()
         .unwrap_or("");
-    if QUESTION_OPENINGS.contains(&first_word) || QUESTION_WORDS.iter().any(|w| lower.contains(w)) {
+    if QUESTION_OPENINGS.contains(&first_word)
+        || finder(&QUESTIONS, QUESTION_WORDS).is_match(&lower)
+    {
         Asking::Question
-    } else if TASK_OPENINGS.contains(&first_word) || TASK_WORDS.iter().any(|w| lower.contains(w)) {
+    } else if TASK_OPENINGS.contains(&first_word) || finder(&TASKS, TASK_WORDS).is_match(&lower) {
         Asking::Task
     } else {
         Asking::No
     }
+}
+
+static QUESTIONS: OnceLock<AhoCorasick> = OnceLock::new();
+static TASKS: OnceLock<AhoCorasick> = OnceLock::new();
+
+/// One automaton for a list of words: every heading and item of every page
+/// is looked at, and one pass finds any of dozens of words.
+fn finder(cell: &'static OnceLock<AhoCorasick>, words: &[&str]) -> &'static AhoCorasick {
+    cell.get_or_init(|| AhoCorasick::new(words).expect("the word lists are plain strings"))
 }
 
 /// A sentence that tells rather than asks: long, or a label with its
