@@ -98,7 +98,7 @@ fn mathjax_to_katex(tex: &str) -> std::borrow::Cow<'_, str> {
         out = out.replace(from, to);
     }
     for command in ["\\label{", "\\require{"] {
-        while let Some(at) = out.find(command) {
+        while let Some(at) = super::find(&out, command) {
             let end = out[at..].find('}').map_or(out.len(), |e| at + e + 1);
             out.replace_range(at..end, "");
         }
@@ -165,16 +165,15 @@ pub fn render_formula(tex: &str, display: bool) -> Result<String, String> {
 /// notes byte-identical (deploy diffs, caches, reproducible builds). Only
 /// the `<svg>…</svg>` parts are rewritten: the rest is thousands of spans.
 fn stable_svg_attributes(html: String) -> String {
-    let Some(first) = html.find("<svg") else {
+    let Some(first) = super::find(&html, "<svg") else {
         return html;
     };
     let mut out = String::with_capacity(html.len());
     out.push_str(&html[..first]);
     let mut rest = &html[first..];
-    while let Some(start) = rest.find("<svg") {
+    while let Some(start) = super::find(rest, "<svg") {
         out.push_str(&rest[..start]);
-        let end = rest[start..]
-            .find("</svg>")
+        let end = super::find(&rest[start..], "</svg>")
             .map_or(rest.len(), |e| start + e + "</svg>".len());
         sort_svg_attributes(&rest[start..end], &mut out);
         rest = &rest[end..];
@@ -246,8 +245,8 @@ pub fn misused_row_separator(tex: &str) -> Option<usize> {
         let open = format!("\\begin{{{env}}}");
         let close = format!("\\end{{{env}}}");
         let mut from = 0;
-        while let Some(start) = tex[from..].find(&open).map(|i| i + from + open.len()) {
-            let end = tex[start..].find(&close).map_or(tex.len(), |i| i + start);
+        while let Some(start) = super::find(&tex[from..], &open).map(|i| i + from + open.len()) {
+            let end = super::find(&tex[start..], &close).map_or(tex.len(), |i| i + start);
             let body = &tex.as_bytes()[start..end];
             let mut i = 0;
             while i + 1 < body.len() {

@@ -16,7 +16,7 @@
 use crate::lang::Lang;
 use crate::markdown::math::RenderedFormula;
 use crate::markdown::math_spans::Piece;
-use crate::markdown::{self, escape_html};
+use crate::markdown::{self, escape_html, find};
 use std::collections::HashMap;
 
 /// One note: its GUID, the two sides (HTML) and its tags.
@@ -97,7 +97,7 @@ pub fn with_tex(html: &str, formulas: &Formulas) -> String {
     let mut out = String::with_capacity(html.len() / 2);
     let mut rest = html;
     let mut next = 0;
-    while let Some(at) = rest.find(START) {
+    while let Some(at) = find(rest, START) {
         out.push_str(&rest[..at]);
         let here = &rest[at..];
         match formulas.at(here, &mut next) {
@@ -127,8 +127,8 @@ pub fn with_tex(html: &str, formulas: &Formulas) -> String {
 pub fn plain_code(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
-    while let Some(at) = rest.find("<pre") {
-        let Some(end) = rest[at..].find("</pre>").map(|e| at + e) else {
+    while let Some(at) = find(rest, "<pre") {
+        let Some(end) = find(&rest[at..], "</pre>").map(|e| at + e) else {
             break;
         };
         out.push_str(&rest[..at]);

@@ -19,8 +19,8 @@
 //! its question then simply cannot be folded. Without script or styles the
 //! wrappers change nothing a reader sees or prints.
 
-use crate::markdown::escape_html;
 use crate::markdown::outline::{Outline, Shape};
+use crate::markdown::{escape_html, find};
 
 /// The start of every answer wrapper: `<div class="answer" data-q="…">` or
 /// `<span …>`; the tag comes before it.
@@ -45,7 +45,7 @@ pub fn wrap(html: &str, outline: &Outline) -> Option<String> {
     let mut cursor = 0;
     for entry in &outline.entries {
         let marker = marker(entry.shape, entry.is_question, &entry.id);
-        let at = cursor + html[cursor..].find(&marker)?;
+        let at = cursor + find(&html[cursor..], &marker)?;
         starts.push(at);
         cursor = at + marker.len();
     }
@@ -66,14 +66,13 @@ pub fn wrap(html: &str, outline: &Outline) -> Option<String> {
         let (inline, block) = match entry.shape {
             Shape::Heading(level) => {
                 let close = format!("</{level}>");
-                let title_end = start + html[start..].find(&close)? + close.len();
+                let title_end = start + find(&html[start..], &close)? + close.len();
                 let end = boundary(&|s| matches!(s, Shape::Heading(l) if l <= level));
                 (None, title_end..end)
             }
             Shape::BoldParagraph => {
-                let p_end = start + html[start..].find("</p>")?;
-                let inline = html[start..p_end]
-                    .find("</strong>")
+                let p_end = start + find(&html[start..], "</p>")?;
+                let inline = find(&html[start..p_end], "</strong>")
                     .map(|at| start + at + "</strong>".len()..p_end);
                 let end = boundary(&|s| matches!(s, Shape::Heading(_) | Shape::BoldParagraph));
                 (inline, p_end + "</p>".len()..end.max(p_end + "</p>".len()))
@@ -124,7 +123,7 @@ fn list_item_parts(html: &str, start: usize) -> Option<Parts> {
     let end = start + matching_close(&html[start..], "li")?;
     let mut at = start + html[start..end].find('>')? + 1;
     if html[at..end].starts_with("<a class=\"permalink\"") {
-        at += html[at..end].find("</a>")? + "</a>".len();
+        at += find(&html[at..end], "</a>")? + "</a>".len();
     }
     at += html[at..end].len() - html[at..end].trim_start().len();
     let in_paragraph = html[at..end].starts_with("<p>");
@@ -134,17 +133,17 @@ fn list_item_parts(html: &str, start: usize) -> Option<Parts> {
     let bold = html[at..end].starts_with("<strong>");
     Some(match (bold, in_paragraph) {
         (true, true) => {
-            let title_end = at + html[at..end].find("</strong>")? + "</strong>".len();
-            let p_end = title_end + html[title_end..end].find("</p>")?;
+            let title_end = at + find(&html[at..end], "</strong>")? + "</strong>".len();
+            let p_end = title_end + find(&html[title_end..end], "</p>")?;
             (Some(title_end..p_end), p_end + "</p>".len()..end)
         }
         (true, false) => {
-            let title_end = at + html[at..end].find("</strong>")? + "</strong>".len();
+            let title_end = at + find(&html[at..end], "</strong>")? + "</strong>".len();
             (None, title_end..end)
         }
         (false, true) => {
             // The first line of the paragraph; its next lines answer.
-            let p_end = at + html[at..end].find("</p>")?;
+            let p_end = at + find(&html[at..end], "</p>")?;
             let rest = html[at..p_end].find('\n').map(|n| at + n + 1..p_end);
             (rest, p_end + "</p>".len()..end)
         }
@@ -163,7 +162,7 @@ fn list_item_parts(html: &str, start: usize) -> Option<Parts> {
                 "<table",
             ]
             .iter()
-            .filter_map(|m| rest.find(m))
+            .filter_map(|m| find(rest, m))
             .min()
             .unwrap_or(rest.len());
             (None, at + title_end..end)
@@ -229,9 +228,7 @@ fn tags(html: &str) -> impl Iterator<Item = (&str, bool)> + '_ {
     std::iter::from_fn(move || loop {
         at += memchr::memchr(b'<', &bytes[at..])? + 1;
         if bytes[at..].starts_with(b"!--") {
-            at = html[at + 3..]
-                .find("-->")
-                .map_or(bytes.len(), |e| at + 3 + e + 3);
+            at = find(&html[at + 3..], "-->").map_or(bytes.len(), |e| at + 3 + e + 3);
             continue;
         }
         let closing = bytes.get(at) == Some(&b'/');
@@ -340,7 +337,7 @@ pub(crate) fn matching_close(html: &str, tag: &str) -> Option<usize> {
 pub fn extract(html: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut from = 0;
-    while let Some(found) = html[from..].find(WRAPPER_ATTRS) {
+    while let Some(found) = find(&html[from..], WRAPPER_ATTRS) {
         let attrs = from + found;
         from = attrs + WRAPPER_ATTRS.len();
         let tag = if html[..attrs].ends_with("<div") {
@@ -383,9 +380,9 @@ pub fn strip_permalinks(html: &str) -> String {
     const START: &str = "<a class=\"permalink\"";
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
-    while let Some(at) = rest.find(START) {
+    while let Some(at) = find(rest, START) {
         out.push_str(&rest[..at]);
-        match rest[at..].find("</a>") {
+        match find(&rest[at..], "</a>") {
             Some(end) => rest = &rest[at + end + "</a>".len()..],
             None => {
                 rest = &rest[at..];
