@@ -220,7 +220,8 @@ fn render_each_keeping(
     sink: &Sink<'_>,
     keep: bool,
 ) -> anyhow::Result<Report> {
-    // The index's glossary automaton is compiled while the plan is made.
+    // The index's glossary automaton: `build` and `check` compiled it while
+    // they read the notes (main.rs); `serve` compiles it here, beside the plan.
     let (outputs, index) = rayon::join(
         || plan::outputs(site, theme),
         || {
@@ -370,9 +371,9 @@ fn render_pages(
 ) -> Vec<anyhow::Result<Vec<RenderedPage>>> {
     groups
         .par_iter()
-        // One page per task: pages differ in cost, and rayon's default
-        // halves left the last few hundred pages on one core (~35 ms of a
-        // 1k build ran on one thread).
+        // One group (a page in its languages) per task: pages differ in
+        // cost, and rayon's default halves left the last pages of a 1k
+        // build on one core for ~35 ms.
         .with_max_len(1)
         .enumerate()
         .map(|(g, group)| {

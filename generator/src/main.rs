@@ -299,18 +299,22 @@ fn load(
     }
     let site_root = std::env::current_dir()?;
     // The theme's templates and the search glossary compile while the
-    // notes are read.
+    // notes are read (so a broken template is reported once they are). The
+    // glossary is read as `Site::load` reads it, and the index finds its
+    // aliases compiled (`Aliases::shared` compares the whole glossary).
+    // Each side is timed where it runs: the calling thread only waits.
     let (theme_name, search) = (config.theme.clone(), config.search);
     let (theme, site) = rayon::join(
         || {
-            if search {
-                generator::search_index::compile_glossary(&generator::search_index::glossary_in(
-                    content,
-                ));
-            }
-            Theme::load(&site_root, &theme_name)
+            generator::phases::timed(Phase::Parse, || {
+                if search {
+                    let glossary = generator::search_index::glossary_in(content);
+                    generator::search_index::compile_glossary(&glossary);
+                }
+                Theme::load(&site_root, &theme_name)
+            })
         },
-        || Site::load(content, config, drafts),
+        || generator::phases::timed(Phase::Parse, || Site::load(content, config, drafts)),
     );
     Ok((site, theme?))
 }

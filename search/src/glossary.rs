@@ -195,4 +195,28 @@ mod tests {
             "aliases are tokenized once, as body text"
         );
     }
+
+    #[test]
+    fn a_shared_glossary_is_the_one_asked_for() {
+        let glossary = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        let a = glossary(&[("感受野", "receptive field")]);
+        let b = glossary(&[("批归一化", "BN")]);
+        let texts = |aliases: &Aliases, text| -> Vec<String> {
+            aliases.of(text).iter().map(|m| m.text.clone()).collect()
+        };
+        let first = Aliases::shared(&a);
+        assert_eq!(texts(&first, "感受野"), ["receptive field"]);
+        // Another glossary replaces it, and the first is compiled again.
+        // (Other tests share the slot: whether a call compiles is not checked.)
+        let other = Aliases::shared(&b);
+        assert_eq!(texts(&other, "BN"), ["批归一化"]);
+        assert!(texts(&other, "感受野").is_empty());
+        let again = Aliases::shared(&a);
+        assert_eq!(texts(&again, "感受野"), ["receptive field"]);
+    }
 }

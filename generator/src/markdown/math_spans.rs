@@ -155,6 +155,7 @@ impl<'a> MathSource<'a> {
         let mut copied = 0;
         for span in &spans {
             // A formula has its delimiters: two bytes at least.
+            debug_assert!(span.range.len() >= 2, "a formula without delimiters");
             let inner = span.range.len().saturating_sub(2);
             text.push_str(&body[copied..span.range.start]);
             text.push(MASK_START as char);

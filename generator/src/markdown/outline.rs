@@ -19,7 +19,7 @@ use aho_corasick::AhoCorasick;
 use pulldown_cmark::{Event, HeadingLevel, Tag, TagEnd};
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::LazyLock;
 
 pub type Spanned<'a> = (Event<'a>, Range<usize>);
 
@@ -350,24 +350,22 @@ pub fn asking(text: &str) -> Asking {
         .split(|c: char| !c.is_alphanumeric())
         .next()
         .unwrap_or("");
-    if QUESTION_OPENINGS.contains(&first_word)
-        || finder(&QUESTIONS, QUESTION_WORDS).is_match(&lower)
-    {
+    if QUESTION_OPENINGS.contains(&first_word) || QUESTIONS.is_match(&lower) {
         Asking::Question
-    } else if TASK_OPENINGS.contains(&first_word) || finder(&TASKS, TASK_WORDS).is_match(&lower) {
+    } else if TASK_OPENINGS.contains(&first_word) || TASKS.is_match(&lower) {
         Asking::Task
     } else {
         Asking::No
     }
 }
 
-static QUESTIONS: OnceLock<AhoCorasick> = OnceLock::new();
-static TASKS: OnceLock<AhoCorasick> = OnceLock::new();
+/// [`QUESTION_WORDS`] and [`TASK_WORDS`] as automatons: every heading and
+/// item of every page is looked at, and one pass finds any of dozens of words.
+static QUESTIONS: LazyLock<AhoCorasick> = LazyLock::new(|| words_finder(QUESTION_WORDS));
+static TASKS: LazyLock<AhoCorasick> = LazyLock::new(|| words_finder(TASK_WORDS));
 
-/// One automaton for a list of words: every heading and item of every page
-/// is looked at, and one pass finds any of dozens of words.
-fn finder(cell: &'static OnceLock<AhoCorasick>, words: &[&str]) -> &'static AhoCorasick {
-    cell.get_or_init(|| AhoCorasick::new(words).expect("the word lists are plain strings"))
+fn words_finder(words: &[&str]) -> AhoCorasick {
+    AhoCorasick::new(words).expect("the word lists are plain strings")
 }
 
 /// A sentence that tells rather than asks: long, or a label with its
